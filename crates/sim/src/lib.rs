@@ -1,0 +1,1 @@
+//! shoal-sim (being written).
