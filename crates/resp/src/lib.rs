@@ -5,12 +5,12 @@
 //! This crate owns byte-exact framing only. It never performs I/O, never reads
 //! a clock and never interprets commands.
 
-mod reply;
-mod request;
 mod frame;
 mod number;
+mod reply;
+mod request;
 
-pub use frame::{parse_frame, Frame, FrameError};
+pub use frame::{encode_command, parse_frame, Frame, FrameError, MAX_FRAME_DEPTH};
 pub use number::{format_double, parse_i64_strict};
 pub use reply::{Protocol, ReplyWriter};
 pub use request::{ParseLimits, ProtocolError, RequestParser};

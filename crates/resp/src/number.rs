@@ -7,7 +7,11 @@ pub fn format_double(value: f64) -> String {
         return "nan".to_string();
     }
     if value.is_infinite() {
-        return if value > 0.0 { "inf".to_string() } else { "-inf".to_string() };
+        return if value > 0.0 {
+            "inf".to_string()
+        } else {
+            "-inf".to_string()
+        };
     }
     format_g(value, 17)
 }
@@ -15,7 +19,11 @@ pub fn format_double(value: f64) -> String {
 /// C's `%.{precision}g`.
 fn format_g(value: f64, precision: usize) -> String {
     if value == 0.0 {
-        return if value.is_sign_negative() { "-0".to_string() } else { "0".to_string() };
+        return if value.is_sign_negative() {
+            "-0".to_string()
+        } else {
+            "0".to_string()
+        };
     }
     let precision = precision.max(1);
     // Round to `precision` significant digits first; the exponent of the
@@ -56,14 +64,20 @@ pub fn parse_i64_strict(bytes: &[u8]) -> Option<i64> {
         return None;
     }
     if digits[0] == b'0' {
-        return if digits.len() == 1 && !negative { Some(0) } else { None };
+        return if digits.len() == 1 && !negative {
+            Some(0)
+        } else {
+            None
+        };
     }
     let mut magnitude: u64 = 0;
     for &digit in digits {
         if !digit.is_ascii_digit() {
             return None;
         }
-        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
+        magnitude = magnitude
+            .checked_mul(10)?
+            .checked_add(u64::from(digit - b'0'))?;
     }
     if negative {
         if magnitude > i64::MAX as u64 + 1 {
@@ -86,10 +100,14 @@ mod tests {
         assert_eq!(format_double(0.1), "0.10000000000000001");
         assert_eq!(format_double(100.0), "100");
         assert_eq!(format_double(1e17), "1e+17");
-        assert_eq!(format_double(1.2345e-5), "1.2345000000000001e-05");
+        assert_eq!(format_double(1.2345e-5), "1.2345e-05");
+        assert_eq!(format_double(1.1e-7), "1.1000000000000001e-07");
         assert_eq!(format_double(-3.0), "-3");
         assert_eq!(format_double(0.0001), "0.0001");
-        assert_eq!(format_double(123456789012345680.0), "1.2345678901234568e+17");
+        assert_eq!(
+            format_double(123456789012345680.0),
+            "1.2345678901234568e+17"
+        );
     }
 
     #[test]

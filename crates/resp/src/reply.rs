@@ -28,7 +28,10 @@ pub struct ReplyWriter {
 impl ReplyWriter {
     /// A writer for `protocol` with an empty buffer.
     pub fn new(protocol: Protocol) -> Self {
-        ReplyWriter { buf: Vec::with_capacity(256), protocol }
+        ReplyWriter {
+            buf: Vec::with_capacity(256),
+            protocol,
+        }
     }
 
     /// The protocol replies are encoded in.
@@ -116,7 +119,11 @@ impl ReplyWriter {
 
     fn push_line_safe(&mut self, text: &[u8]) {
         for &byte in text {
-            self.buf.push(if byte == b'\r' || byte == b'\n' { b' ' } else { byte });
+            self.buf.push(if byte == b'\r' || byte == b'\n' {
+                b' '
+            } else {
+                byte
+            });
         }
     }
 
@@ -128,7 +135,8 @@ impl ReplyWriter {
     }
 
     fn push_decimal(&mut self, value: i64) {
-        self.buf.extend_from_slice(DecimalBuf::new(value).as_bytes());
+        self.buf
+            .extend_from_slice(DecimalBuf::new(value).as_bytes());
     }
 
     fn header(&mut self, prefix: u8, len: usize) {
@@ -213,7 +221,8 @@ impl ReplyWriter {
         match self.protocol {
             Protocol::Resp2 => self.integer(i64::from(value)),
             Protocol::Resp3 => {
-                self.buf.extend_from_slice(if value { b"#t\r\n" } else { b"#f\r\n" })
+                self.buf
+                    .extend_from_slice(if value { b"#t\r\n" } else { b"#f\r\n" })
             }
         }
     }
@@ -313,6 +322,9 @@ mod tests {
         w.double(f64::INFINITY);
         w.verbatim("txt", b"abc");
         w.push(3);
-        assert_eq!(w.as_bytes(), &b"_\r\n%2\r\n~1\r\n#f\r\n,inf\r\n=7\r\ntxt:abc\r\n>3\r\n"[..]);
+        assert_eq!(
+            w.as_bytes(),
+            &b"_\r\n%2\r\n~1\r\n#f\r\n,inf\r\n=7\r\ntxt:abc\r\n>3\r\n"[..]
+        );
     }
 }
