@@ -5,91 +5,38 @@
 //! `now_ms: i64`, Unix milliseconds, passed in), no unseeded randomness (the
 //! caller passes its RNG), no knowledge of clients, commands or the cluster.
 //!
-//! STUB NOTICE: the public API below is the contract the engine is written
-//! against; bodies marked `unimplemented!` are being filled in.
+//! Module map:
+//! - `slot`: key → hash slot (CRC16, hash tags).
+//! - `glob`: Redis `stringmatchlen`.
+//! - `value`, `string_value`: values and their Redis encodings.
+//! - `entry`, `slot_table`, `slot_index`, `hash` (private): storage layout.
+//! - `db`: one database; `scan` (SCAN/KEYS/RANDOMKEY) and `expire` (active
+//!   expiry) add to it.
+//!
+//! Memory: a key costs its 48-byte entry (key ≤ 17 bytes and string value
+//! ≤ 22 bytes inline, integers as `i64`) in a dense per-slot vector, plus a
+//! 4-byte index bucket; see `slot_table` for why.
 
+mod chunked;
+mod db;
+mod entry;
+mod expire;
 pub mod glob;
+mod hash;
+mod scan;
 pub mod slot;
+mod slot_index;
+mod slot_table;
+pub mod string_value;
+mod value;
 
-use bytes::Bytes;
-use std::borrow::Cow;
-
+pub use db::{is_expired, Db};
+pub use expire::{ACTIVE_EXPIRE_ACCEPTABLE_STALE_PERCENT, ACTIVE_EXPIRE_KEYS_PER_LOOP};
 pub use slot::{key_hash_slot, SLOT_COUNT};
+pub use string_value::{parse_strict_i64, StringValue};
+pub use value::Value;
 
-/// A value stored under a key. Only strings exist today; lists, hashes, sets
-/// and sorted sets join as further variants (boxed, so `Value` stays small).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    /// A string (Redis encodings int, embstr, raw).
-    String(StringValue),
-}
-
-impl Value {
-    /// The name `TYPE` replies with.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::String(_) => "string",
-        }
-    }
-
-    /// The name `OBJECT ENCODING` replies with.
-    pub fn encoding_name(&self) -> &'static str {
-        match self {
-            Value::String(string) => string.encoding_name(),
-        }
-    }
-}
-
-/// A string value, compactly encoded: integers as `i64`, short strings
-/// inline, longer ones in one heap allocation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StringValue {
-    repr: Vec<u8>,
-}
-
-impl StringValue {
-    /// A value as `SET` stores it: int-encoded when the bytes are a strict
-    /// decimal `i64` of at most 20 characters, else embstr (≤ 44 bytes) or raw.
-    pub fn from_bytes(bytes: &[u8]) -> Self {
-        StringValue { repr: bytes.to_vec() }
-    }
-
-    /// An int-encoded value (INCR and friends).
-    pub fn from_i64(value: i64) -> Self {
-        StringValue { repr: value.to_string().into_bytes() }
-    }
-
-    /// The integer value when the string is a strict decimal `i64`.
-    pub fn as_i64(&self) -> Option<i64> {
-        std::str::from_utf8(&self.repr).ok()?.parse().ok()
-    }
-
-    /// Length in bytes of the string form.
-    pub fn len(&self) -> usize {
-        self.repr.len()
-    }
-
-    /// True for the empty string.
-    pub fn is_empty(&self) -> bool {
-        self.repr.is_empty()
-    }
-
-    /// The string form (borrowed unless int-encoded).
-    pub fn as_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.repr)
-    }
-
-    /// Converts to the raw encoding and gives mutable access to the bytes
-    /// (APPEND, SETRANGE, SETBIT, BITFIELD). Growth is amortised.
-    pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        &mut self.repr
-    }
-
-    /// `int`, `embstr` or `raw`, as Redis reports it.
-    pub fn encoding_name(&self) -> &'static str {
-        "raw"
-    }
-}
+use std::fmt;
 
 /// Statistics from one active-expire step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,142 +50,37 @@ pub struct ActiveExpireReport {
     pub budget_exhausted: bool,
 }
 
-/// One database (`SELECT n`): 16384 slot tables plus per-slot expiry tables.
-#[derive(Debug, Default)]
-pub struct Db {
-    _private: (),
+/// What INFO's `keyspace` section shows for one database:
+/// `db0:keys=1,expires=0,avg_ttl=0` (the `Display` form is the part after
+/// the colon).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DbInfo {
+    /// Keys stored, including expired ones not yet reclaimed (as Redis).
+    pub keys: usize,
+    /// Keys with a TTL.
+    pub expires: usize,
+    /// Estimated average TTL left, ms (see [`Db::avg_ttl_ms`]).
+    pub avg_ttl_ms: i64,
+}
+
+impl fmt::Display for DbInfo {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "keys={},expires={},avg_ttl={}",
+            self.keys, self.expires, self.avg_ttl_ms
+        )
+    }
 }
 
 impl Db {
-    /// An empty database.
-    pub fn new() -> Self {
-        Db::default()
-    }
-
-    /// Number of keys, including keys whose TTL passed but were not yet reclaimed.
-    pub fn len(&self) -> usize {
-        unimplemented!()
-    }
-
-    /// True when the database holds no keys.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Number of keys with a TTL.
-    pub fn expires_len(&self) -> usize {
-        unimplemented!()
-    }
-
-    /// Looks a key up, deleting it first if its TTL has passed (lazy expiry),
-    /// and records the access time for OBJECT IDLETIME.
-    pub fn lookup(&mut self, _key: &[u8], _now_ms: i64) -> Option<&mut Value> {
-        unimplemented!()
-    }
-
-    /// Like `lookup` but without touching the access time (OBJECT, TYPE-free
-    /// introspection paths Redis marks LOOKUP_NOTOUCH).
-    pub fn lookup_no_touch(&mut self, _key: &[u8], _now_ms: i64) -> Option<&mut Value> {
-        unimplemented!()
-    }
-
-    /// True when the key exists and is not expired (lazy expiry applies).
-    pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
-        self.lookup_no_touch(key, now_ms).is_some()
-    }
-
-    /// Stores `value` under `key`, replacing any value. The TTL is cleared
-    /// unless `keep_ttl` (Redis `setKey` / KEEPTTL). Returns true when the key
-    /// was newly created.
-    pub fn set(&mut self, _key: &[u8], _value: Value, _keep_ttl: bool, _now_ms: i64) -> bool {
-        unimplemented!()
-    }
-
-    /// Removes a key; `None` when absent or already expired.
-    pub fn remove(&mut self, _key: &[u8], _now_ms: i64) -> Option<Value> {
-        unimplemented!()
-    }
-
-    /// Absolute expiry in Unix ms, if the key exists and has a TTL.
-    pub fn expire_at_ms(&mut self, _key: &[u8], _now_ms: i64) -> Option<i64> {
-        unimplemented!()
-    }
-
-    /// Sets the absolute expiry of an existing key; false when the key is absent.
-    pub fn set_expire_at_ms(&mut self, _key: &[u8], _at_ms: i64, _now_ms: i64) -> bool {
-        unimplemented!()
-    }
-
-    /// Removes a key's TTL; true when it had one.
-    pub fn persist(&mut self, _key: &[u8], _now_ms: i64) -> bool {
-        unimplemented!()
-    }
-
-    /// Milliseconds since the key was last accessed (OBJECT IDLETIME), at the
-    /// resolution Redis keeps (seconds-granular clock).
-    pub fn idle_ms(&mut self, _key: &[u8], _now_ms: i64) -> Option<i64> {
-        unimplemented!()
-    }
-
-    /// Removes every key; returns how many there were.
-    pub fn clear(&mut self) -> usize {
-        unimplemented!()
-    }
-
-    /// Number of keys in one slot.
-    pub fn slot_len(&self, _slot: u16) -> usize {
-        unimplemented!()
-    }
-
-    /// Up to `count` keys of one slot (CLUSTER GETKEYSINSLOT).
-    pub fn keys_in_slot(&self, _slot: u16, _count: usize) -> Vec<Bytes> {
-        unimplemented!()
-    }
-
-    /// Deletes every key in a slot; returns how many.
-    pub fn clear_slot(&mut self, _slot: u16) -> usize {
-        unimplemented!()
-    }
-
-    /// One SCAN step. The cursor encodes (slot, hash position) so that every
-    /// key present for the whole scan is returned at least once, whatever
-    /// resizing happens between calls. `count` is a hint of keys to visit.
-    /// Expired keys are skipped. `filter` gets each candidate key and value.
-    /// Returns the next cursor (0 = done) and the matching keys.
-    pub fn scan(
-        &mut self,
-        _cursor: u64,
-        _count: usize,
-        _now_ms: i64,
-        _filter: &mut dyn FnMut(&[u8], &Value) -> bool,
-    ) -> (u64, Vec<Bytes>) {
-        unimplemented!()
-    }
-
-    /// Every live key matching a glob pattern (KEYS).
-    pub fn keys_matching(&mut self, _pattern: &[u8], _now_ms: i64) -> Vec<Bytes> {
-        unimplemented!()
-    }
-
-    /// A uniformly random live key (RANDOMKEY); `random` supplies randomness.
-    pub fn random_key(&mut self, _random: &mut dyn FnMut() -> u64, _now_ms: i64) -> Option<Bytes> {
-        unimplemented!()
-    }
-
-    /// One bounded step of Redis's adaptive active-expire cycle over this db:
-    /// samples keys with a TTL (at most `max_samples`) and deletes expired ones.
-    pub fn active_expire_step(&mut self, _now_ms: i64, _max_samples: usize) -> ActiveExpireReport {
-        unimplemented!()
-    }
-
-    /// Approximate bytes used by a key and its value (MEMORY USAGE).
-    pub fn memory_usage(&mut self, _key: &[u8], _now_ms: i64) -> Option<usize> {
-        unimplemented!()
-    }
-
-    /// Calls `visit` for every live key (DEBUG DIGEST, persistence).
-    pub fn for_each(&self, _visit: &mut dyn FnMut(&[u8], &Value, Option<i64>)) {
-        unimplemented!()
+    /// This database's INFO keyspace figures.
+    pub fn info(&self) -> DbInfo {
+        DbInfo {
+            keys: self.len(),
+            expires: self.expires_len(),
+            avg_ttl_ms: self.avg_ttl_ms(),
+        }
     }
 }
 
@@ -247,14 +89,24 @@ impl Db {
 pub struct Keyspace {
     dbs: Vec<Db>,
     /// Keys deleted by lazy or active expiry since start (INFO `expired_keys`).
+    /// Lazy expiry happens inside `Db` methods, which count into the
+    /// database; call [`Keyspace::collect_expired`] (cheap) before reading
+    /// this field, or read [`Keyspace::expired_keys`].
     pub expired_keys_total: u64,
+    /// Database where the next active-expire cycle starts (Redis keeps a
+    /// static `current_db` in `activeExpireCycle`).
+    expire_next_db: usize,
 }
 
 impl Keyspace {
     /// `databases` empty databases.
     pub fn new(databases: usize) -> Self {
         assert!(databases >= 1, "a keyspace has at least one database");
-        Keyspace { dbs: (0..databases).map(|_| Db::new()).collect(), expired_keys_total: 0 }
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::new()).collect(),
+            expired_keys_total: 0,
+            expire_next_db: 0,
+        }
     }
 
     /// Number of databases.
@@ -284,7 +136,9 @@ impl Keyspace {
         }
     }
 
-    /// SWAPDB.
+    /// SWAPDB. O(1): a `Db` is a handful of words pointing at its tables;
+    /// keys, TTLs, `avg_ttl` and the expiry cursor move with it (Redis
+    /// `dbSwapDatabases`).
     pub fn swap_dbs(&mut self, first: usize, second: usize) {
         self.dbs.swap(first, second);
     }
@@ -292,5 +146,206 @@ impl Keyspace {
     /// Total keys over all databases.
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// Moves every database's expired-key count into `expired_keys_total`
+    /// and returns the new total.
+    pub fn collect_expired(&mut self) -> u64 {
+        for db in &mut self.dbs {
+            self.expired_keys_total += db.take_expired_count();
+        }
+        self.expired_keys_total
+    }
+
+    /// Keys deleted by expiry since start, including counts not yet collected.
+    pub fn expired_keys(&self) -> u64 {
+        self.expired_keys_total + self.dbs.iter().map(Db::pending_expired_count).sum::<u64>()
+    }
+
+    /// One active-expire cycle over the databases (Redis
+    /// `activeExpireCycle`): starting where the previous cycle stopped, each
+    /// database gets a step with the samples left, until every database had
+    /// its turn or `max_samples` are spent. Expired counts are collected.
+    pub fn active_expire_cycle(&mut self, now_ms: i64, max_samples: usize) -> ActiveExpireReport {
+        let mut total = ActiveExpireReport::default();
+        for _ in 0..self.dbs.len() {
+            let budget_left = max_samples.saturating_sub(total.sampled as usize);
+            if budget_left == 0 {
+                total.budget_exhausted = true;
+                break;
+            }
+            let index = self.expire_next_db % self.dbs.len();
+            self.expire_next_db = (index + 1) % self.dbs.len();
+            let report = self.dbs[index].active_expire_step(now_ms, budget_left);
+            total.sampled += report.sampled;
+            total.expired += report.expired;
+            if report.budget_exhausted {
+                total.budget_exhausted = true;
+                break;
+            }
+        }
+        self.collect_expired();
+        total
+    }
+
+    /// INFO keyspace lines: `(db index, figures)` for every database holding
+    /// keys, in index order (Redis prints `db<index>:<figures>` for these).
+    pub fn info(&self) -> Vec<(usize, DbInfo)> {
+        self.dbs
+            .iter()
+            .enumerate()
+            .filter(|(_, db)| !db.is_empty())
+            .map(|(index, db)| (index, db.info()))
+            .collect()
+    }
+
+    /// FLUSHALL: empties every database; returns how many keys there were.
+    pub fn clear_all(&mut self) -> usize {
+        self.dbs.iter_mut().map(Db::clear).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string(bytes: &[u8]) -> Value {
+        Value::String(StringValue::from_bytes(bytes))
+    }
+
+    #[test]
+    fn swap_moves_keys_and_ttls() {
+        let mut keyspace = Keyspace::new(16);
+        keyspace.db_mut(0).set(b"a", string(b"0"), false, 0);
+        keyspace.db_mut(0).set_expire_at_ms(b"a", 100, 0);
+        keyspace.db_mut(3).set(b"b", string(b"3"), false, 0);
+        keyspace.swap_dbs(0, 3);
+        assert!(keyspace.db_mut(3).contains(b"a", 0));
+        assert_eq!(keyspace.db_mut(3).expire_at_ms(b"a", 0), Some(100));
+        assert!(keyspace.db_mut(0).contains(b"b", 0));
+        assert!(!keyspace.db_mut(0).contains(b"a", 0));
+        assert_eq!(keyspace.total_keys(), 2);
+        keyspace.swap_dbs(5, 5);
+        assert_eq!(keyspace.total_keys(), 2);
+    }
+
+    #[test]
+    fn two_dbs_in_either_order() {
+        let mut keyspace = Keyspace::new(4);
+        keyspace.db_mut(1).set(b"x", string(b"1"), false, 0);
+        let (source, target) = keyspace.two_dbs_mut(1, 2);
+        let value = source.remove(b"x", 0).expect("present");
+        target.set(b"x", value, false, 0);
+        let (target, source) = keyspace.two_dbs_mut(2, 1);
+        assert!(target.contains(b"x", 0));
+        assert!(!source.contains(b"x", 0));
+    }
+
+    #[test]
+    fn expired_counts_from_lazy_and_active_expiry() {
+        let mut keyspace = Keyspace::new(3);
+        for db in 0..3 {
+            for i in 0..30 {
+                let key = format!("k{i}");
+                keyspace
+                    .db_mut(db)
+                    .set(key.as_bytes(), string(b"v"), false, 0);
+                keyspace.db_mut(db).set_expire_at_ms(key.as_bytes(), 10, 0);
+            }
+        }
+        assert!(keyspace.db_mut(1).lookup(b"k0", 11).is_none());
+        assert_eq!(keyspace.expired_keys(), 1);
+        assert_eq!(keyspace.expired_keys_total, 0);
+        assert_eq!(keyspace.collect_expired(), 1);
+        let report = keyspace.active_expire_cycle(11, 1000);
+        assert_eq!(report.expired, 89);
+        assert_eq!(keyspace.expired_keys_total, 90);
+        assert_eq!(keyspace.total_keys(), 0);
+    }
+
+    #[test]
+    fn active_cycle_round_robin_under_budget() {
+        let mut keyspace = Keyspace::new(2);
+        for db in 0..2 {
+            for i in 0..100 {
+                let key = format!("k{i}");
+                keyspace
+                    .db_mut(db)
+                    .set(key.as_bytes(), string(b"v"), false, 0);
+                keyspace.db_mut(db).set_expire_at_ms(key.as_bytes(), 10, 0);
+            }
+        }
+        let first = keyspace.active_expire_cycle(11, 40);
+        assert_eq!(first.sampled, 40);
+        assert!(first.budget_exhausted);
+        assert_eq!(keyspace.db(0).len(), 60);
+        // The next cycle starts with the other database.
+        keyspace.active_expire_cycle(11, 40);
+        assert_eq!(keyspace.db(1).len(), 60);
+        assert_eq!(keyspace.expired_keys_total, 80);
+    }
+
+    #[test]
+    fn info_lines() {
+        let mut keyspace = Keyspace::new(16);
+        assert!(keyspace.info().is_empty());
+        keyspace.db_mut(2).set(b"a", string(b"v"), false, 0);
+        keyspace.db_mut(2).set(b"b", string(b"v"), false, 0);
+        keyspace.db_mut(2).set_expire_at_ms(b"b", 5_000, 0);
+        let info = keyspace.info();
+        assert_eq!(info.len(), 1);
+        assert_eq!(info[0].0, 2);
+        assert_eq!(info[0].1.to_string(), "keys=2,expires=1,avg_ttl=0");
+        keyspace.active_expire_cycle(1_000, 100);
+        assert_eq!(keyspace.info()[0].1.avg_ttl_ms, 4_000);
+        assert_eq!(keyspace.clear_all(), 2);
+        assert!(keyspace.info().is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "at least one database")]
+    fn zero_databases_is_a_bug() {
+        let _ = Keyspace::new(0);
+    }
+}
+
+/// Memory measurement for eyeballing bytes per key; run with
+/// `cargo test -p shoal-keyspace --release -- --ignored --nocapture memory`.
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    /// Resident set size of this process, from /proc/self/statm (pages).
+    fn rss_bytes() -> Option<usize> {
+        let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let resident_pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(resident_pages * 4096)
+    }
+
+    #[test]
+    #[ignore = "allocates ~100 MB; run by hand to measure bytes per key"]
+    fn one_million_small_keys() {
+        const KEYS: usize = 1_000_000;
+        let before = rss_bytes().unwrap_or(0);
+        let mut db = Db::new();
+        for i in 0..KEYS {
+            let key = format!("key:{i:08}");
+            db.set(
+                key.as_bytes(),
+                Value::String(StringValue::from_bytes(b"0123456789")),
+                false,
+                0,
+            );
+        }
+        let after = rss_bytes().unwrap_or(0);
+        assert_eq!(db.len(), KEYS);
+        let rss_per_key = after.saturating_sub(before) as f64 / KEYS as f64;
+        let tables_per_key = db.table_bytes() as f64 / KEYS as f64;
+        println!(
+            "{KEYS} keys: RSS delta {:.1} bytes/key, table allocations {:.1} bytes/key",
+            rss_per_key, tables_per_key
+        );
+        // Redis 7.0: 88 bytes/key used_memory, 99 bytes/key RSS.
+        assert!(tables_per_key < 88.0, "{tables_per_key}");
     }
 }

@@ -1,0 +1,578 @@
+//! DEBUG (Redis `debugCommand`): the subset test suites and tools rely on —
+//! HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, RELOAD and
+//! CHANGE-REPL-ID — gated by `enable-debug-command` exactly as Redis gates it.
+//!
+//! It never blocks or sleeps itself (DEBUG SLEEP queues
+//! `Effect::BlockServer` for the shell) and never crashes the process on
+//! request (ASSERT, SEGFAULT, PANIC and friends are not offered).
+
+use shoal_keyspace::{is_expired, Value};
+
+use crate::context::Ctx;
+use crate::error::CommandError;
+use crate::node::{Effect, Node};
+use crate::table::CommandResult;
+
+use super::info::lru_clock;
+use super::sha1::{hex, sha1};
+use super::{is_local_client, subcommand_syntax_error};
+
+/// Longest DEBUG SLEEP honoured, so a huge or infinite argument cannot make
+/// the shell compute an unrepresentable deadline (one year).
+const MAX_SLEEP_MS: u64 = 365 * 24 * 3600 * 1000;
+
+/// Redis's `OBJ_SHARED_INTEGERS`: small integers are shared objects.
+const SHARED_INTEGERS: i64 = 10_000;
+
+/// DEBUG subcommand [arg ...].
+pub(super) fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
+    if !ctx
+        .node
+        .config
+        .allows_protected("enable-debug-command", is_local_client(ctx.client))
+    {
+        return Err(CommandError::err(
+            "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+             you can run it from a local connection, otherwise you need to set this option in \
+             the configuration file, and then restart the server.",
+        ));
+    }
+    let argc = ctx.args.len();
+    let is = |word: &str| ctx.arg_is(1, word);
+    if is("HELP") && argc == 2 {
+        debug_help(ctx);
+    } else if is("SLEEP") && argc == 3 {
+        let seconds = parse_c_double(ctx.arg(2));
+        let duration_ms = (seconds * 1000.0).clamp(0.0, MAX_SLEEP_MS as f64) as u64;
+        if duration_ms > 0 {
+            ctx.node.effects.push(Effect::BlockServer { duration_ms });
+        }
+        ctx.out.ok();
+    } else if is("SET-ACTIVE-EXPIRE") && argc == 3 {
+        ctx.node.active_expire_enabled = parse_c_int(ctx.arg(2)) != 0;
+        ctx.out.ok();
+    } else if is("OBJECT") && argc == 3 {
+        let line = object_line(ctx)?;
+        ctx.out.simple(&line);
+    } else if is("DIGEST") && argc == 2 {
+        let digest = dataset_digest(ctx.node, ctx.now_ms);
+        ctx.out.simple(&hex(&digest));
+    } else if is("DIGEST-VALUE") && argc >= 2 {
+        let now_ms = ctx.now_ms;
+        let digests: Vec<String> = ctx.args[2..]
+            .iter()
+            .map(|key| {
+                let db = ctx.node.keyspace.db_mut(ctx.client.db);
+                let expire = db.expire_at_ms(key, now_ms);
+                let mut digest = [0u8; 20];
+                if let Some(value) = db.lookup_no_touch(key, now_ms) {
+                    object_digest(&mut digest, value, expire);
+                }
+                hex(&digest)
+            })
+            .collect();
+        ctx.out.array(digests.len());
+        for digest in digests {
+            ctx.out.simple(&digest);
+        }
+    } else if is("RELOAD") {
+        for index in 2..argc {
+            if !["MERGE", "NOFLUSH", "NOSAVE"]
+                .iter()
+                .any(|option| ctx.arg_is(index, option))
+            {
+                return Err(CommandError::err(
+                    "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                ));
+            }
+        }
+        // Shoal has no persistence yet: a save followed by a load yields the
+        // same dataset, so the round trip is the identity.
+        ctx.out.ok();
+    } else if is("CHANGE-REPL-ID") && argc == 2 {
+        // No replication ids to change yet.
+        ctx.out.ok();
+    } else {
+        return Err(subcommand_syntax_error(ctx));
+    }
+    Ok(())
+}
+
+fn debug_help(ctx: &mut Ctx<'_>) {
+    // Redis's text for the subcommands Shoal offers.
+    const LINES: &[&str] = &[
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    crate::commands::connection::write_help(ctx, LINES);
+}
+
+/// C `strtod` on an argument: the longest numeric prefix, 0 when there is
+/// none (Redis's DEBUG SLEEP accepts `abc` as 0).
+fn parse_c_double(bytes: &[u8]) -> f64 {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]).into_owned();
+    let text = text.trim_start();
+    let numeric_len = text
+        .char_indices()
+        .take_while(|(_, character)| {
+            character.is_ascii_digit() || matches!(character, '+' | '-' | '.' | 'e' | 'E')
+        })
+        .count();
+    (1..=numeric_len)
+        .rev()
+        .find_map(|len| text[..len].parse::<f64>().ok())
+        .filter(|value| !value.is_nan())
+        .unwrap_or(0.0)
+}
+
+/// C `atoi`: optional whitespace and sign, then digits; 0 when none.
+fn parse_c_int(bytes: &[u8]) -> i64 {
+    let mut rest = bytes
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace())
+        .peekable();
+    let negative = match rest.peek() {
+        Some(b'-') => {
+            rest.next();
+            true
+        }
+        Some(b'+') => {
+            rest.next();
+            false
+        }
+        _ => false,
+    };
+    let mut value: i64 = 0;
+    for byte in rest.take_while(|byte| byte.is_ascii_digit()) {
+        value = value
+            .saturating_mul(10)
+            .saturating_add(i64::from(byte - b'0'));
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// The DEBUG OBJECT status line (Redis's format; the address is a stable
+/// stand-in derived from the key, and `serializedlength` assumes no LZF
+/// compression).
+fn object_line(ctx: &mut Ctx<'_>) -> Result<String, CommandError> {
+    let key = ctx.arg(2);
+    let now_ms = ctx.now_ms;
+    let policy = ctx.node.config.get_str("maxmemory-policy");
+    let shares_integers = ctx.node.config.get_u64("maxmemory") == 0
+        || !(policy.contains("lru") || policy.contains("lfu"));
+    let db = ctx.node.keyspace.db_mut(ctx.client.db);
+    let idle_seconds = db.idle_ms(key, now_ms).unwrap_or(0).max(0) / 1000;
+    let value = db
+        .lookup_no_touch(key, now_ms)
+        .ok_or(CommandError::NoSuchKey)?;
+    let encoding = value.encoding_name();
+    let (serialized_length, shared) = match value.as_string() {
+        Some(string) => {
+            let integer = string.as_i64().filter(|_| encoding == "int");
+            let shared = shares_integers
+                && integer.is_some_and(|value| (0..SHARED_INTEGERS).contains(&value));
+            (serialized_string_len(&string.as_bytes(), integer), shared)
+        }
+        None => (0, false),
+    };
+    let refcount = if shared { i64::from(i32::MAX) } else { 1 };
+    let lru = (lru_clock(now_ms) - idle_seconds).rem_euclid(1 << 24);
+    Ok(format!(
+        "Value at:{} refcount:{refcount} encoding:{encoding} serializedlength:{serialized_length} \
+         lru:{lru} lru_seconds_idle:{idle_seconds}",
+        pseudo_address(key)
+    ))
+}
+
+/// A pointer-looking, deterministic stand-in for Redis's `%p` of the value.
+fn pseudo_address(key: &[u8]) -> String {
+    // FNV-1a, aligned to 16 bytes like an allocation.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("0x7f{:010x}", hash & 0xff_ffff_fff0)
+}
+
+/// Bytes an RDB length prefix takes (`rdbSaveLen`).
+fn rdb_length_prefix(len: u64) -> u64 {
+    if len < 64 {
+        1
+    } else if len < 16_384 {
+        2
+    } else if len <= u64::from(u32::MAX) {
+        5
+    } else {
+        9
+    }
+}
+
+/// `rdbSavedObjectLen` of a string without LZF: integers in 8/16/32 bits
+/// take 2/3/5 bytes (`rdbTryIntegerEncoding` also tries strings up to 11
+/// bytes), everything else a length prefix plus the bytes.
+fn serialized_string_len(bytes: &[u8], integer: Option<i64>) -> u64 {
+    let integer = integer.or_else(|| {
+        (bytes.len() <= 11)
+            .then(|| shoal_resp::parse_i64_strict(bytes))
+            .flatten()
+    });
+    if let Some(value) = integer {
+        if i8::try_from(value).is_ok() {
+            return 2;
+        }
+        if i16::try_from(value).is_ok() {
+            return 3;
+        }
+        if i32::try_from(value).is_ok() {
+            return 5;
+        }
+    }
+    let len = bytes.len() as u64;
+    rdb_length_prefix(len) + len
+}
+
+/// Redis `xorDigest`: XOR the SHA-1 of `data` into `digest`.
+fn xor_digest(digest: &mut [u8; 20], data: &[u8]) {
+    for (byte, hashed) in digest.iter_mut().zip(sha1(data)) {
+        *byte ^= hashed;
+    }
+}
+
+/// Redis `mixDigest`: XOR in the SHA-1 of `data`, then hash the result
+/// (order dependent, unlike `xor_digest`).
+fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
+    xor_digest(digest, data);
+    *digest = sha1(digest);
+}
+
+/// Redis's `OBJ_*` type codes, which the digest mixes in.
+fn type_code(value: &Value) -> u32 {
+    match value.type_name() {
+        "string" => 0,
+        "list" => 1,
+        "set" => 2,
+        "zset" => 3,
+        "hash" => 4,
+        "stream" => 6,
+        _ => 5,
+    }
+}
+
+/// Redis `xorObjectDigest` for one value.
+fn object_digest(digest: &mut [u8; 20], value: &Value, expire_at_ms: Option<i64>) {
+    mix_digest(digest, &type_code(value).to_be_bytes());
+    match value.as_string() {
+        Some(string) => mix_digest(digest, &string.as_bytes()),
+        // Aggregates get Redis's element-wise digests when their types land.
+        None => mix_digest(digest, value.type_name().as_bytes()),
+    }
+    if expire_at_ms.is_some() {
+        xor_digest(digest, b"!!expire!!");
+    }
+}
+
+/// Redis `computeDatasetDigest`: order-independent over keys, dependent on
+/// which database holds them; all zeros for an empty dataset. Keys whose TTL
+/// passed but were not reclaimed yet are left out, so the digest describes
+/// what clients can read.
+fn dataset_digest(node: &Node, now_ms: i64) -> [u8; 20] {
+    let mut dataset = [0u8; 20];
+    for index in 0..node.keyspace.db_count() {
+        let db = node.keyspace.db(index);
+        if db.is_empty() {
+            continue;
+        }
+        let mut keys = [0u8; 20];
+        let mut live = false;
+        db.for_each(&mut |key, value, expire_at_ms| {
+            if expire_at_ms.is_some_and(|at_ms| is_expired(at_ms, now_ms)) {
+                return;
+            }
+            live = true;
+            let mut digest = [0u8; 20];
+            mix_digest(&mut digest, key);
+            object_digest(&mut digest, value, expire_at_ms);
+            // Redis folds each key's digest in with `xorDigest`, which hashes it.
+            xor_digest(&mut keys, &digest);
+        });
+        if live {
+            mix_digest(&mut dataset, &(index as u32).to_be_bytes());
+            for (byte, key_byte) in dataset.iter_mut().zip(keys) {
+                *byte ^= key_byte;
+            }
+        }
+    }
+    dataset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ConnectInfo;
+    use crate::testing::{error, simple, TestNode};
+    use shoal_keyspace::StringValue;
+    use shoal_resp::Frame;
+
+    const REFUSED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is \
+                           set to \"local\", you can run it from a local connection, otherwise \
+                           you need to set this option in the configuration file, and then \
+                           restart the server.";
+
+    fn node_with_debug(setting: &str) -> TestNode {
+        let mut config = shoal_config::Config::default();
+        let mut no_files = |_: &str| -> std::io::Result<String> { Ok(String::new()) };
+        config
+            .load_text(&format!("enable-debug-command {setting}\n"), &mut no_files)
+            .expect("valid configuration");
+        TestNode::with_config(config)
+    }
+
+    fn set(node: &mut TestNode, db: usize, key: &str, value: &str, expire_at_ms: Option<i64>) {
+        let now_ms = node.now_ms;
+        let store = node.engine.node.keyspace.db_mut(db);
+        store.set(
+            key.as_bytes(),
+            Value::String(StringValue::from_bytes(value.as_bytes())),
+            false,
+            now_ms,
+        );
+        if let Some(at_ms) = expire_at_ms {
+            assert!(store.set_expire_at_ms(key.as_bytes(), at_ms, now_ms));
+        }
+    }
+
+    #[test]
+    fn refused_by_default() {
+        let mut node = TestNode::new();
+        assert_eq!(node.run("DEBUG DIGEST"), error(REFUSED));
+        assert_eq!(
+            node.run("DEBUG"),
+            error("ERR wrong number of arguments for 'debug' command")
+        );
+    }
+
+    #[test]
+    fn local_allows_loopback_only() {
+        let mut node = node_with_debug("local");
+        assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 1"), simple("OK"));
+        let remote = node
+            .engine
+            .connect(
+                ConnectInfo {
+                    peer_addr: "192.0.2.7:4000".into(),
+                    local_addr: String::new(),
+                    fd: 9,
+                },
+                node.now_ms,
+            )
+            .expect("room for a client");
+        node.client = remote;
+        assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 1"), error(REFUSED));
+        let mut node = node_with_debug("yes");
+        node.client = node
+            .engine
+            .connect(
+                ConnectInfo {
+                    peer_addr: "192.0.2.7:4000".into(),
+                    local_addr: String::new(),
+                    fd: 9,
+                },
+                node.now_ms,
+            )
+            .expect("room for a client");
+        assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 1"), simple("OK"));
+    }
+
+    #[test]
+    fn digest_matches_redis() {
+        let mut node = node_with_debug("yes");
+        assert_eq!(
+            node.run("DEBUG DIGEST"),
+            simple("0000000000000000000000000000000000000000")
+        );
+        set(&mut node, 0, "foo", "bar", None);
+        set(&mut node, 0, "n", "12345", None);
+        set(&mut node, 0, "long", &"x".repeat(50), None);
+        // Values from redis-server 7.0.15 with the same dataset.
+        assert_eq!(
+            node.run("DEBUG DIGEST"),
+            simple("477823ab8ed1c1e49c92843eef444083bf2c9c56")
+        );
+        assert_eq!(
+            node.run("DEBUG DIGEST-VALUE foo nokey n"),
+            Frame::Array(vec![
+                simple("68467c70ae30376e7ce005bcc8827f5ba7fd67dc"),
+                simple("0000000000000000000000000000000000000000"),
+                simple("e1cf90774e995ae03de66e8109dc5cb9d9c2dc83"),
+            ])
+        );
+        let expire_at_ms = node.now_ms + 1_000_000;
+        set(&mut node, 3, "z", "zz", Some(expire_at_ms));
+        assert_eq!(
+            node.run("DEBUG DIGEST"),
+            simple("e0ba4f6dafc294fd7575c9cc10d9657e44ebb057")
+        );
+        node.run("SELECT 3");
+        assert_eq!(
+            node.run("DEBUG DIGEST-VALUE z"),
+            Frame::Array(vec![simple("de13fbec632b62cf785fe3ca0dfc7bd0f3d2ab54")])
+        );
+        assert_eq!(node.run("DEBUG DIGEST-VALUE"), Frame::Array(vec![]));
+        // Once the key's TTL passed it no longer counts.
+        node.advance_ms(1_000_001);
+        assert_eq!(
+            node.run("DEBUG DIGEST"),
+            simple("477823ab8ed1c1e49c92843eef444083bf2c9c56")
+        );
+    }
+
+    #[test]
+    fn object_line_format() {
+        let mut node = node_with_debug("yes");
+        set(&mut node, 0, "foo", "bar", None);
+        set(&mut node, 0, "n", "12345", None);
+        set(&mut node, 0, "small", "7", None);
+        let line = |node: &mut TestNode, key: &str| match node.run(&format!("DEBUG OBJECT {key}")) {
+            Frame::Simple(line) => line,
+            other => panic!("DEBUG OBJECT replied {other:?}"),
+        };
+        let foo = line(&mut node, "foo");
+        assert!(foo.starts_with("Value at:0x7f"), "{foo}");
+        let lru = (node.now_ms / 1000) % (1 << 24);
+        assert!(
+            foo.ends_with(&format!(
+                " refcount:1 encoding:embstr serializedlength:4 lru:{lru} lru_seconds_idle:0"
+            )),
+            "{foo}"
+        );
+        assert!(line(&mut node, "n").contains("encoding:int serializedlength:3 "));
+        assert!(line(&mut node, "small").contains(" refcount:2147483647 encoding:int "));
+        assert_eq!(node.run("DEBUG OBJECT nokey"), error("ERR no such key"));
+        assert_eq!(
+            node.run("DEBUG OBJECT"),
+            error(
+                "ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP."
+            )
+        );
+    }
+
+    #[test]
+    fn serialized_lengths() {
+        assert_eq!(serialized_string_len(b"", None), 1);
+        assert_eq!(serialized_string_len(b"bar", None), 4);
+        assert_eq!(serialized_string_len(b"-5", Some(-5)), 2);
+        assert_eq!(serialized_string_len(b"12345", Some(12345)), 3);
+        assert_eq!(serialized_string_len(b"2147483647", Some(2_147_483_647)), 5);
+        assert_eq!(
+            serialized_string_len(b"2147483648", Some(2_147_483_648)),
+            11
+        );
+        assert_eq!(
+            serialized_string_len(b"12345678901", Some(12_345_678_901)),
+            12
+        );
+        assert_eq!(serialized_string_len(&[b'x'; 64], None), 66);
+        assert_eq!(serialized_string_len(&[b'x'; 16_384], None), 16_389);
+    }
+
+    #[test]
+    fn sleep_and_active_expire() {
+        let mut node = node_with_debug("yes");
+        assert_eq!(node.run("DEBUG SLEEP 0.25"), simple("OK"));
+        assert_eq!(
+            node.engine.take_effects(),
+            vec![Effect::BlockServer { duration_ms: 250 }]
+        );
+        assert_eq!(node.run("DEBUG SLEEP 0"), simple("OK"));
+        assert_eq!(node.run("DEBUG SLEEP abc"), simple("OK"));
+        assert_eq!(node.run("DEBUG SLEEP -1"), simple("OK"));
+        assert!(node.engine.take_effects().is_empty());
+        assert_eq!(node.run("DEBUG SLEEP 1e999"), simple("OK"));
+        assert_eq!(
+            node.engine.take_effects(),
+            vec![Effect::BlockServer {
+                duration_ms: MAX_SLEEP_MS
+            }]
+        );
+        assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 0"), simple("OK"));
+        assert!(!node.engine.node.active_expire_enabled);
+        assert_eq!(node.run("DEBUG set-active-expire 2"), simple("OK"));
+        assert!(node.engine.node.active_expire_enabled);
+        assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE x"), simple("OK"));
+        assert!(!node.engine.node.active_expire_enabled);
+    }
+
+    #[test]
+    fn c_number_parsing() {
+        assert_eq!(parse_c_double(b"1.5s"), 1.5);
+        assert_eq!(parse_c_double(b"  2"), 2.0);
+        assert_eq!(parse_c_double(b"e5"), 0.0);
+        assert_eq!(parse_c_double(b""), 0.0);
+        assert_eq!(parse_c_double(b"nan"), 0.0);
+        assert_eq!(parse_c_int(b"12abc"), 12);
+        assert_eq!(parse_c_int(b" -3"), -3);
+        assert_eq!(parse_c_int(b"x"), 0);
+        assert_eq!(parse_c_int(b"99999999999999999999999"), i64::MAX);
+    }
+
+    #[test]
+    fn reload_change_repl_id_help_and_errors() {
+        let mut node = node_with_debug("yes");
+        assert_eq!(node.run("DEBUG RELOAD"), simple("OK"));
+        assert_eq!(node.run("DEBUG RELOAD NOSAVE merge NOFLUSH"), simple("OK"));
+        assert_eq!(
+            node.run("DEBUG RELOAD NOSAVE x"),
+            error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+        );
+        assert_eq!(node.run("DEBUG CHANGE-REPL-ID"), simple("OK"));
+        let Frame::Array(help) = node.run("DEBUG HELP") else {
+            panic!("array")
+        };
+        assert_eq!(help.len(), 31);
+        assert_eq!(
+            node.run("debug nosuch a"),
+            error(
+                "ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP."
+            )
+        );
+        assert_eq!(
+            node.run("DEBUG HELP x"),
+            error(
+                "ERR unknown subcommand or wrong number of arguments for 'HELP'. Try DEBUG HELP."
+            )
+        );
+    }
+}
