@@ -112,6 +112,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CommandResult {
 /// SLOWLOG and LATENCY are left alone, as in Redis.
 fn config_resetstat(ctx: &mut Ctx<'_>) -> CommandResult {
     ctx.node.stats = Stats::default();
+    ctx.node.keyspace.collect_expired();
     ctx.node.keyspace.expired_keys_total = 0;
     ctx.out.ok();
     Ok(())

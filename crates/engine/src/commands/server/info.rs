@@ -550,7 +550,7 @@ fn stats_section(text: &mut Text, node: &Node) {
         ("sync_partial_ok", "0"),
         ("sync_partial_err", "0"),
     ]);
-    text.field("expired_keys", node.keyspace.expired_keys_total);
+    text.field("expired_keys", node.keyspace.expired_keys());
     text.fields(&[
         ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", "0"),

@@ -1,0 +1,382 @@
+//! The engine: the synchronous heart of a node. The shell feeds it parsed
+//! requests with the current time and sends back whatever it wrote; the
+//! engine never touches a socket or a clock.
+//!
+//! `execute` runs Redis's `processCommand` guards in Redis's order — lookup,
+//! arity, authentication, client pause — then the handler, then the
+//! bookkeeping (stats, MONITOR feed, CLIENT REPLY modes).
+
+use bytes::Bytes;
+use shoal_config::Config;
+use shoal_resp::ReplyWriter;
+
+use crate::client::{Client, ClientId, ConnectInfo, ReplyMode};
+use crate::commands;
+use crate::context::Ctx;
+use crate::error::{args_preview, quote_for_error, CommandError};
+use crate::node::{Effect, Node};
+use crate::table::{CommandSpec, CommandTable, Flags};
+
+/// What the shell should do after `execute`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecOutcome {
+    /// Reply written (or suppressed); go on with the next request.
+    Done,
+    /// Clients are paused: nothing ran; retry the same request later.
+    Paused,
+    /// Write the pending replies, then close the connection (QUIT).
+    Close,
+}
+
+/// Error text when `maxclients` is reached.
+pub const MAX_CLIENTS_ERROR: &str = "ERR max number of clients reached";
+
+/// One node's engine.
+pub struct Engine {
+    /// All state.
+    pub node: Node,
+    table: CommandTable,
+    /// The client executing, with the full name and args of its command, for
+    /// `record_duration`.
+    last_call: Option<(ClientId, &'static str, Vec<Bytes>)>,
+}
+
+impl Engine {
+    /// An engine with an empty dataset.
+    pub fn new(config: Config, seed: u64, now_ms: i64) -> Self {
+        Engine {
+            node: Node::new(config, seed, now_ms),
+            table: commands::table(),
+            last_call: None,
+        }
+    }
+
+    /// The command table.
+    pub fn table(&self) -> &CommandTable {
+        &self.table
+    }
+
+    /// Registers a new connection. `Err` carries the error line to send
+    /// before closing (maxclients), as Redis's `acceptCommonHandler` does.
+    pub fn connect(&mut self, info: ConnectInfo, now_ms: i64) -> Result<ClientId, &'static str> {
+        self.node.stats.total_connections_received += 1;
+        if self.node.clients.len() as u64 >= self.node.limits.max_clients {
+            self.node.stats.rejected_connections += 1;
+            return Err(MAX_CLIENTS_ERROR);
+        }
+        let id = self.node.next_client_id;
+        self.node.next_client_id += 1;
+        let password_required = !self.node.config.get_str("requirepass").is_empty();
+        self.node
+            .clients
+            .insert(Box::new(Client::new(id, info, now_ms, password_required)));
+        Ok(id)
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, id: ClientId) {
+        self.node.clients.remove(id);
+        self.node.monitors.retain(|monitor| *monitor != id);
+    }
+
+    /// Drains the effects queued for the shell.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.node.effects)
+    }
+
+    /// Executes one request for client `id`, writing its reply into `out`.
+    pub fn execute(
+        &mut self,
+        id: ClientId,
+        args: &[Bytes],
+        now_us: i64,
+        out: &mut ReplyWriter,
+    ) -> ExecOutcome {
+        let Some(mut client) = self.node.clients.remove(id) else {
+            return ExecOutcome::Close;
+        };
+        let outcome = self.execute_for(&mut client, args, now_us, out);
+        self.node.clients.insert(client);
+        outcome
+    }
+
+    fn execute_for(
+        &mut self,
+        client: &mut Client,
+        args: &[Bytes],
+        now_us: i64,
+        out: &mut ReplyWriter,
+    ) -> ExecOutcome {
+        let now_ms = now_us / 1000;
+        if args.is_empty() {
+            return ExecOutcome::Done;
+        }
+        client.last_interaction_ms = now_ms;
+        let reply_start = out.len();
+        let spec = match self.resolve(args) {
+            Ok(spec) => spec,
+            Err((spec, error)) => {
+                self.reject(client, spec, &error, out);
+                return self.finish_reply(client, out, reply_start);
+            }
+        };
+        if let Err(error) = self.check_access(client, spec, args) {
+            self.reject(client, Some(spec), &error, out);
+            return self.finish_reply(client, out, reply_start);
+        }
+        if self.is_paused(spec, now_ms) {
+            return ExecOutcome::Paused;
+        }
+        let Some(handler) = spec.handler else {
+            // Containers always resolve to a subcommand row; a row without a
+            // handler is a table bug, reported rather than panicking.
+            let error = CommandError::err(format!("command '{}' has no handler", spec.name));
+            self.reject(client, Some(spec), &error, out);
+            return self.finish_reply(client, out, reply_start);
+        };
+        let full_name = commands::full_name(spec);
+        client.last_command = full_name;
+        let mut ctx = Ctx {
+            args,
+            node: &mut self.node,
+            client,
+            out: &mut *out,
+            now_ms,
+            now_us,
+            spec,
+        };
+        let result = handler(&mut ctx);
+        let stats = self.node.stats.commands.entry(full_name).or_default();
+        stats.calls += 1;
+        self.node.stats.total_commands_processed += 1;
+        if let Err(error) = result {
+            out.truncate(reply_start);
+            if let Some(stats) = self.node.stats.commands.get_mut(full_name) {
+                stats.failed_calls += 1;
+            }
+            self.node.count_error(&error.kind());
+            out.error(&error.to_string());
+        }
+        if !spec.flags.contains(Flags::SKIP_MONITOR) && !spec.flags.contains(Flags::ADMIN) {
+            self.feed_monitors(client, args, now_us);
+        }
+        self.last_call = Some((client.id, full_name, args.to_vec()));
+        self.finish_reply(client, out, reply_start)
+    }
+
+    /// Finds the row for `args`, descending into subcommands. An arity error
+    /// carries the row so it is counted as a rejected call of that command.
+    fn resolve(
+        &self,
+        args: &[Bytes],
+    ) -> Result<&'static CommandSpec, (Option<&'static CommandSpec>, CommandError)> {
+        let Some(spec) = self.table.get(&args[0]) else {
+            return Err((
+                None,
+                CommandError::UnknownCommand {
+                    name: quote_for_error(&args[0]),
+                    args_preview: args_preview(&args[1..]),
+                },
+            ));
+        };
+        // A container with its own handler (COMMAND) runs it when called bare.
+        if spec.subcommands.is_empty() || (args.len() == 1 && spec.handler.is_some()) {
+            if !spec.arity_ok(args.len()) {
+                return Err((Some(spec), CommandError::WrongArity(spec.name.to_string())));
+            }
+            return Ok(spec);
+        }
+        let Some(sub_name) = args.get(1) else {
+            return Err((Some(spec), CommandError::WrongArity(spec.name.to_string())));
+        };
+        let Some(sub) = spec.subcommand(sub_name) else {
+            return Err((
+                Some(spec),
+                CommandError::UnknownSubcommand {
+                    subcommand: quote_for_error(sub_name),
+                    command: spec.name.to_ascii_uppercase(),
+                },
+            ));
+        };
+        if !sub.arity_ok(args.len()) {
+            return Err((Some(sub), CommandError::WrongArity(sub.name.to_string())));
+        }
+        Ok(sub)
+    }
+
+    fn check_access(
+        &self,
+        client: &Client,
+        spec: &'static CommandSpec,
+        _args: &[Bytes],
+    ) -> Result<(), CommandError> {
+        if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
+            return Err(CommandError::NoAuth);
+        }
+        Ok(())
+    }
+
+    fn is_paused(&mut self, spec: &'static CommandSpec, now_ms: i64) -> bool {
+        let Some(pause) = self.node.pause else {
+            return false;
+        };
+        if now_ms >= pause.until_ms {
+            self.node.pause = None;
+            return false;
+        }
+        // Redis lets these through a pause so clients can still be managed.
+        let exempt = matches!(commands::full_name(spec), "client|unpause");
+        if exempt {
+            return false;
+        }
+        !pause.writes_only
+            || spec.flags.contains(Flags::WRITE)
+            || spec.flags.contains(Flags::MAY_REPLICATE)
+    }
+
+    fn reject(
+        &mut self,
+        _client: &mut Client,
+        spec: Option<&'static CommandSpec>,
+        error: &CommandError,
+        out: &mut ReplyWriter,
+    ) {
+        if let Some(spec) = spec {
+            let full_name = commands::full_name(spec);
+            self.node
+                .stats
+                .commands
+                .entry(full_name)
+                .or_default()
+                .rejected_calls += 1;
+        }
+        self.node.count_error(&error.kind());
+        out.error(&error.to_string());
+    }
+
+    /// Applies CLIENT REPLY OFF/SKIP and QUIT-style closing.
+    fn finish_reply(
+        &mut self,
+        client: &mut Client,
+        out: &mut ReplyWriter,
+        reply_start: usize,
+    ) -> ExecOutcome {
+        match client.reply_mode {
+            ReplyMode::On => {}
+            ReplyMode::Off => out.truncate(reply_start),
+            ReplyMode::Skip => client.reply_mode = ReplyMode::SkipNext,
+            ReplyMode::SkipNext => {
+                out.truncate(reply_start);
+                client.reply_mode = ReplyMode::On;
+            }
+        }
+        if client.close_after_reply {
+            ExecOutcome::Close
+        } else {
+            ExecOutcome::Done
+        }
+    }
+
+    fn feed_monitors(&mut self, client: &Client, args: &[Bytes], now_us: i64) {
+        if self.node.monitors.is_empty() {
+            return;
+        }
+        let line = commands::monitor_line(client, args, now_us);
+        for monitor in &self.node.monitors {
+            if *monitor != client.id {
+                self.node.effects.push(Effect::Deliver {
+                    client: *monitor,
+                    bytes: line.clone(),
+                });
+            }
+        }
+    }
+
+    /// Records how long the last executed command took (measured by the
+    /// shell): commandstats, SLOWLOG, LATENCY.
+    pub fn record_duration(&mut self, duration_us: i64, now_ms: i64) {
+        let Some((id, full_name, args)) = self.last_call.take() else {
+            return;
+        };
+        if let Some(stats) = self.node.stats.commands.get_mut(full_name) {
+            stats.usec += duration_us.max(0) as u64;
+        }
+        let skip_slowlog = self
+            .table
+            .get(args[0].as_ref())
+            .is_some_and(|spec| spec.flags.contains(Flags::SKIP_SLOWLOG));
+        if skip_slowlog {
+            return;
+        }
+        let (peer, name) = match self.node.clients.get(id) {
+            Some(client) => (
+                client.connection.peer_addr.clone(),
+                client.name.clone().unwrap_or_default(),
+            ),
+            None => (String::new(), Bytes::new()),
+        };
+        self.node
+            .slowlog
+            .record(&args, duration_us, now_ms / 1000, &peer, &name);
+        let threshold_ms = self.node.config.get_i64("latency-monitor-threshold").max(0) as u64;
+        self.node.latency.record(
+            "command",
+            (duration_us / 1000).max(0) as u64,
+            threshold_ms,
+            now_ms / 1000,
+        );
+    }
+
+    /// Periodic work (Redis `serverCron` at `hz`): active expiry, client
+    /// timeouts, pause expiry. `budget` bounds the keys sampled.
+    pub fn tick(&mut self, now_ms: i64) {
+        if self.node.active_expire_enabled {
+            self.active_expire(now_ms);
+        }
+        self.close_idle_clients(now_ms);
+        if self
+            .node
+            .pause
+            .is_some_and(|pause| now_ms >= pause.until_ms)
+        {
+            self.node.pause = None;
+        }
+        let used = self.node.memory.used_memory_bytes;
+        if used > self.node.stats.used_memory_peak_bytes {
+            self.node.stats.used_memory_peak_bytes = used;
+        }
+    }
+
+    fn active_expire(&mut self, now_ms: i64) {
+        // Redis's slow cycle: ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP (20) keys per
+        // loop scaled by active-expire-effort, over CRON_DBS_PER_CALL (16)
+        // databases per call.
+        let effort = self
+            .node
+            .config
+            .get_i64("active-expire-effort")
+            .clamp(1, 10) as usize;
+        let keys_per_loop = 20 + 20 / 4 * (effort - 1);
+        self.node
+            .keyspace
+            .active_expire_cycle(now_ms, keys_per_loop * 16);
+    }
+
+    fn close_idle_clients(&mut self, now_ms: i64) {
+        let timeout_seconds = self.node.limits.idle_timeout_seconds;
+        if timeout_seconds <= 0 {
+            return;
+        }
+        let idle: Vec<ClientId> = self
+            .node
+            .clients
+            .iter()
+            .filter(|client| !client.monitor)
+            .filter(|client| now_ms - client.last_interaction_ms > timeout_seconds * 1000)
+            .map(|client| client.id)
+            .collect();
+        for id in idle {
+            self.node.effects.push(Effect::CloseClient(id));
+        }
+    }
+}

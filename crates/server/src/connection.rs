@@ -1,0 +1,274 @@
+//! One client connection: read, parse, execute a batch, write the batch's
+//! replies in one write (Redis's pipelining), enforce the buffer limits.
+//!
+//! The connection borrows the engine only synchronously between awaits, so a
+//! slow client never blocks others.
+
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use shoal_engine::{BufferStats, ConnectInfo, ExecOutcome};
+use shoal_resp::{ParseLimits, Protocol, ReplyWriter, RequestParser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::logging::{self, Level};
+use crate::shell::{now_us, ConnectionHandle, Shared};
+
+/// Read granularity (Redis `PROTO_IOBUF_LEN`).
+const READ_CHUNK_BYTES: usize = 16 * 1024;
+/// Replies beyond this are flushed mid-batch so one batch of commands with
+/// large replies cannot buffer without bound.
+const FLUSH_THRESHOLD_BYTES: usize = 64 * 1024;
+/// How often a paused client re-checks the pause.
+const PAUSE_POLL: Duration = Duration::from_millis(5);
+
+struct Registration {
+    shared: Rc<Shared>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.shared.connections.borrow_mut().remove(&self.id);
+        if let Ok(mut engine) = self.shared.engine.try_borrow_mut() {
+            engine.disconnect(self.id);
+        }
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let local = stream
+        .local_addr()
+        .map(|address| address.to_string())
+        .unwrap_or_default();
+    let fd = {
+        use std::os::fd::AsRawFd;
+        i64::from(stream.as_raw_fd())
+    };
+    let info = ConnectInfo {
+        peer_addr: peer.to_string(),
+        local_addr: local,
+        fd,
+    };
+    let connected = shared.engine.borrow_mut().connect(info, now_us() / 1000);
+    let id = match connected {
+        Ok(id) => id,
+        Err(message) => {
+            let _ = stream.write_all(format!("-{message}\r\n").as_bytes()).await;
+            return;
+        }
+    };
+    let handle = Rc::new(ConnectionHandle {
+        killed: std::cell::Cell::new(false),
+        pushes: std::cell::RefCell::new(Vec::new()),
+        wake: tokio::sync::Notify::new(),
+    });
+    shared.connections.borrow_mut().insert(id, handle.clone());
+    let _registration = Registration {
+        shared: shared.clone(),
+        id,
+    };
+    let mut session = Session {
+        shared,
+        handle,
+        id,
+        buffer: BytesMut::with_capacity(READ_CHUNK_BYTES),
+        parser: RequestParser::new(),
+        out: ReplyWriter::new(Protocol::Resp2),
+    };
+    session.run(&mut stream).await;
+}
+
+struct Session {
+    shared: Rc<Shared>,
+    handle: Rc<ConnectionHandle>,
+    id: u64,
+    buffer: BytesMut,
+    parser: RequestParser,
+    out: ReplyWriter,
+}
+
+enum Step {
+    Continue,
+    Close,
+}
+
+impl Session {
+    async fn run(&mut self, stream: &mut TcpStream) {
+        loop {
+            if self.handle.killed.get() {
+                return;
+            }
+            if self.buffer.capacity() - self.buffer.len() < READ_CHUNK_BYTES / 2 {
+                self.buffer.reserve(READ_CHUNK_BYTES);
+            }
+            let read = tokio::select! {
+                biased;
+                _ = self.handle.wake.notified() => {
+                    if self.handle.killed.get() {
+                        return;
+                    }
+                    if self.flush_pushes(stream).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                read = stream.read_buf(&mut self.buffer) => read,
+            };
+            match read {
+                Ok(0) | Err(_) => return,
+                Ok(count) => {
+                    self.shared.engine.borrow_mut().node.stats.net_input_bytes += count as u64;
+                }
+            }
+            match self.process_buffer(stream).await {
+                Step::Continue => {}
+                Step::Close => return,
+            }
+            self.shared.run_effects();
+            if self.flush_pushes(stream).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn flush_pushes(&mut self, stream: &mut TcpStream) -> std::io::Result<()> {
+        let pushes = std::mem::take(&mut *self.handle.pushes.borrow_mut());
+        if !pushes.is_empty() {
+            stream.write_all(&pushes).await?;
+        }
+        Ok(())
+    }
+
+    /// Executes every complete request in the buffer, then writes replies.
+    async fn process_buffer(&mut self, stream: &mut TcpStream) -> Step {
+        let limits = {
+            let engine = self.shared.engine.borrow();
+            let node = &engine.node;
+            let authenticated = node
+                .clients
+                .get(self.id)
+                .is_none_or(|client| client.authenticated);
+            ParseLimits {
+                max_bulk_len_bytes: node.limits.proto_max_bulk_len_bytes,
+                authenticated,
+                ..ParseLimits::default()
+            }
+        };
+        loop {
+            let request = match self.parser.parse(&mut self.buffer, &limits) {
+                Ok(Some(request)) => request,
+                Ok(None) => break,
+                Err(error) => {
+                    self.out.raw(&error.reply_bytes());
+                    let mut engine = self.shared.engine.borrow_mut();
+                    engine.node.count_error("ERR");
+                    drop(engine);
+                    let _ = self.write_out(stream).await;
+                    return Step::Close;
+                }
+            };
+            let outcome = loop {
+                let outcome = {
+                    let mut engine = self.shared.engine.borrow_mut();
+                    let started = Instant::now();
+                    let now = now_us();
+                    let outcome = engine.execute(self.id, &request, now, &mut self.out);
+                    if outcome != ExecOutcome::Paused {
+                        engine.record_duration(started.elapsed().as_micros() as i64, now / 1000);
+                    }
+                    outcome
+                };
+                if outcome != ExecOutcome::Paused {
+                    break outcome;
+                }
+                // Paused (CLIENT PAUSE): send what we have, wait, retry.
+                if self.write_out(stream).await.is_err() {
+                    return Step::Close;
+                }
+                tokio::time::sleep(PAUSE_POLL).await;
+                if self.handle.killed.get() {
+                    return Step::Close;
+                }
+            };
+            if outcome == ExecOutcome::Close {
+                let _ = self.write_out(stream).await;
+                return Step::Close;
+            }
+            if self.out.len() >= FLUSH_THRESHOLD_BYTES && self.write_out(stream).await.is_err() {
+                return Step::Close;
+            }
+        }
+        if self.check_query_buffer_limit() {
+            return Step::Close;
+        }
+        if self.check_output_limit() || self.write_out(stream).await.is_err() {
+            return Step::Close;
+        }
+        self.update_buffer_stats();
+        Step::Continue
+    }
+
+    fn check_query_buffer_limit(&mut self) -> bool {
+        let mut engine = self.shared.engine.borrow_mut();
+        let limit = engine.node.limits.client_query_buffer_limit_bytes;
+        if limit > 0 && self.buffer.len() as u64 > limit {
+            engine.node.stats.client_query_buffer_limit_disconnections += 1;
+            logging::log(
+                Level::Warning,
+                &format!(
+                    "Closing client that reached max query buffer length: id={} qbuf={}",
+                    self.id,
+                    self.buffer.len()
+                ),
+            );
+            return true;
+        }
+        false
+    }
+
+    fn check_output_limit(&mut self) -> bool {
+        let mut engine = self.shared.engine.borrow_mut();
+        let (hard_bytes, _, _) = engine.node.limits.output_buffer_limit_normal;
+        if hard_bytes > 0 && self.out.len() as u64 > hard_bytes {
+            engine.node.stats.client_output_buffer_limit_disconnections += 1;
+            logging::log(
+                Level::Warning,
+                &format!(
+                    "Client id={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    self.id
+                ),
+            );
+            self.out.clear();
+            return true;
+        }
+        false
+    }
+
+    fn update_buffer_stats(&mut self) {
+        let mut engine = self.shared.engine.borrow_mut();
+        if let Some(client) = engine.node.clients.get_mut(self.id) {
+            client.buffers = BufferStats {
+                query_buffer_bytes: self.buffer.len(),
+                query_buffer_capacity_bytes: self.buffer.capacity(),
+                output_buffer_bytes: self.out.len(),
+            };
+        }
+    }
+
+    async fn write_out(&mut self, stream: &mut TcpStream) -> std::io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.len() as u64;
+        let result = stream.write_all(self.out.as_bytes()).await;
+        self.out.clear();
+        self.shared.engine.borrow_mut().node.stats.net_output_bytes += written;
+        result
+    }
+}

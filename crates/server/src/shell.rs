@@ -1,0 +1,324 @@
+//! Process setup and the node-wide tasks: listeners, the cron timer
+//! (`serverCron` at `hz`), signals, and carrying out engine effects.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use shoal_config::Config;
+use shoal_engine::{ClientId, Effect, Engine, MemoryReport, ProcessInfo};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::Notify;
+use tokio::task::LocalSet;
+
+use crate::connection;
+use crate::logging::{self, Level};
+
+/// What the shell keeps per connection so effects can reach it.
+pub(crate) struct ConnectionHandle {
+    /// Set when the connection must close (CLIENT KILL, timeout, limits).
+    pub(crate) killed: Cell<bool>,
+    /// Bytes pushed by the engine for this client (MONITOR feed).
+    pub(crate) pushes: RefCell<Vec<u8>>,
+    /// Wakes the connection task for `killed` or `pushes`.
+    pub(crate) wake: Notify,
+}
+
+/// State shared by all tasks of the process (all on one thread).
+pub(crate) struct Shared {
+    pub(crate) engine: RefCell<Engine>,
+    pub(crate) connections: RefCell<HashMap<ClientId, Rc<ConnectionHandle>>>,
+    pub(crate) shutdown: Notify,
+    pub(crate) shutting_down: Cell<bool>,
+}
+
+/// Unix time in microseconds.
+pub(crate) fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Upper bound on MONITOR bytes queued for one client before it is dropped,
+/// so a monitor that never reads cannot grow memory without bound.
+const MAX_PUSH_BACKLOG_BYTES: usize = 64 * 1024 * 1024;
+
+impl Shared {
+    /// Carries out queued engine effects.
+    pub(crate) fn run_effects(&self) {
+        let effects = match self.engine.try_borrow_mut() {
+            Ok(mut engine) => engine.take_effects(),
+            Err(_) => return,
+        };
+        for effect in effects {
+            match effect {
+                Effect::CloseClient(id) => {
+                    if let Some(handle) = self.connections.borrow().get(&id) {
+                        handle.killed.set(true);
+                        handle.wake.notify_one();
+                    }
+                }
+                Effect::Deliver { client, bytes } => {
+                    if let Some(handle) = self.connections.borrow().get(&client) {
+                        let mut pushes = handle.pushes.borrow_mut();
+                        if pushes.len() + bytes.len() > MAX_PUSH_BACKLOG_BYTES {
+                            handle.killed.set(true);
+                        } else {
+                            pushes.extend_from_slice(&bytes);
+                        }
+                        handle.wake.notify_one();
+                    }
+                }
+                Effect::Shutdown { save } => {
+                    if save {
+                        logging::log(
+                            Level::Warning,
+                            "SAVE requested on shutdown, but persistence is not implemented yet",
+                        );
+                    }
+                    logging::log(Level::Warning, "User requested shutdown...");
+                    self.shutting_down.set(true);
+                    self.shutdown.notify_one();
+                }
+                Effect::BlockServer { duration_ms } => {
+                    // DEBUG SLEEP blocks the whole server, exactly like Redis.
+                    std::thread::sleep(Duration::from_millis(duration_ms));
+                }
+                Effect::ConfigChanged(names) => self.apply_config_change(&names),
+                Effect::RewriteConfig => {}
+            }
+        }
+    }
+
+    fn apply_config_change(&self, names: &[&'static str]) {
+        if names
+            .iter()
+            .any(|name| *name == "loglevel" || *name == "logfile")
+        {
+            let engine = self.engine.borrow();
+            let config = &engine.node.config;
+            logging::configure(
+                &config.get_str("logfile"),
+                Level::parse(&config.get_str("loglevel")),
+            );
+        }
+    }
+}
+
+/// Reads allocator statistics for INFO memory.
+fn memory_report() -> MemoryReport {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    let _ = epoch::advance();
+    let rss_bytes = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|text| {
+            text.split_whitespace()
+                .nth(1)
+                .and_then(|pages| pages.parse::<u64>().ok())
+        })
+        .map_or(0, |pages| pages * 4096);
+    MemoryReport {
+        used_memory_bytes: stats::allocated::read().unwrap_or(0) as u64,
+        used_memory_rss_bytes: rss_bytes,
+        allocator_active_bytes: stats::active::read().unwrap_or(0) as u64,
+        allocator_resident_bytes: stats::resident::read().unwrap_or(0) as u64,
+    }
+}
+
+/// Runs the server until shutdown.
+pub(crate) fn run(config: Config, config_file: Option<String>) -> ExitCode {
+    logging::configure(
+        &config.get_str("logfile"),
+        Level::parse(&config.get_str("loglevel")),
+    );
+    logging::log(
+        Level::Notice,
+        "oO0OoO0OoO0Oo Shoal is starting oO0OoO0OoO0Oo",
+    );
+    logging::log(
+        Level::Notice,
+        &format!(
+            "Shoal version={}, Redis compatibility={}, bits=64, pid={}, just started",
+            shoal_engine::SHOAL_VERSION,
+            shoal_engine::REDIS_VERSION,
+            std::process::id()
+        ),
+    );
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            logging::log(
+                Level::Warning,
+                &format!("Failed to start the runtime: {error}"),
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let local = LocalSet::new();
+    local.block_on(&runtime, serve(config, config_file))
+}
+
+fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
+    let mut addresses = Vec::new();
+    for word in config.get_str("bind").split_whitespace() {
+        let (optional, host) = match word.strip_prefix('-') {
+            Some(host) => (true, host),
+            None => (false, word),
+        };
+        let host = match host {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => addresses.push((SocketAddr::new(ip, port), optional)),
+            Err(_) => logging::log(Level::Warning, &format!("Invalid bind address '{host}'")),
+        }
+    }
+    addresses
+}
+
+async fn serve(config: Config, config_file: Option<String>) -> ExitCode {
+    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
+    let hz = config.get_i64("hz").clamp(1, 500) as u64;
+    let pidfile = config.get_str("pidfile");
+    let mut listeners = Vec::new();
+    for (address, optional) in bind_addresses(&config, port) {
+        match listen(address, backlog) {
+            Ok(listener) => listeners.push(listener),
+            Err(error) if optional => logging::log(
+                Level::Verbose,
+                &format!("Skipping optional bind address {address}: {error}"),
+            ),
+            Err(error) => {
+                logging::log(
+                    Level::Warning,
+                    &format!(
+                        "Warning: Could not create server TCP listening socket {address}: {error}"
+                    ),
+                );
+                logging::log(
+                    Level::Warning,
+                    &format!("Failed listening on port {port} (TCP), aborting."),
+                );
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if listeners.is_empty() && port != 0 {
+        logging::log(Level::Warning, "Failed listening on any address, aborting.");
+        return ExitCode::from(1);
+    }
+    let now_ms = now_us() / 1000;
+    let seed = (now_us() as u64) ^ u64::from(std::process::id()).rotate_left(32);
+    let mut engine = Engine::new(config, seed, now_ms);
+    engine.node.process = ProcessInfo {
+        pid: std::process::id(),
+        tcp_port: port,
+        executable: std::env::current_exe()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        config_file: config_file
+            .and_then(|path| std::fs::canonicalize(path).ok())
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        os: os_description(),
+    };
+    engine.node.memory = memory_report();
+    let shared = Rc::new(Shared {
+        engine: RefCell::new(engine),
+        connections: RefCell::new(HashMap::new()),
+        shutdown: Notify::new(),
+        shutting_down: Cell::new(false),
+    });
+    if !pidfile.is_empty() {
+        let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
+    }
+    logging::log(Level::Notice, "Server initialized");
+    for listener in listeners {
+        tokio::task::spawn_local(accept_loop(shared.clone(), listener));
+    }
+    tokio::task::spawn_local(cron(shared.clone(), hz));
+    logging::log(Level::Notice, "Ready to accept connections");
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = shared.shutdown.notified() => {}
+        _ = tokio::signal::ctrl_c() => {
+            logging::log(Level::Warning, "Received SIGINT scheduling shutdown...");
+        }
+        _ = async {
+            match sigterm.as_mut() {
+                Some(signal) => { signal.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {
+            logging::log(Level::Warning, "Received SIGTERM scheduling shutdown...");
+        }
+    }
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
+    logging::log(Level::Warning, "Shoal is now ready to exit, bye bye...");
+    ExitCode::SUCCESS
+}
+
+fn listen(address: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(backlog)
+}
+
+fn os_description() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).map(|text| text.trim().to_string());
+    let release = read("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("Linux {release} {}", std::env::consts::ARCH)
+}
+
+async fn accept_loop(shared: Rc<Shared>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if shared.shutting_down.get() {
+                    return;
+                }
+                tokio::task::spawn_local(connection::serve(shared.clone(), stream, peer));
+            }
+            Err(error) => {
+                logging::log(
+                    Level::Verbose,
+                    &format!("Accepting client connection: {error}"),
+                );
+                // Out of file descriptors and similar: back off briefly.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+async fn cron(shared: Rc<Shared>, hz: u64) {
+    let mut interval = tokio::time::interval(Duration::from_millis(1000 / hz));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        {
+            let mut engine = shared.engine.borrow_mut();
+            engine.node.memory = memory_report();
+            engine.tick(now_us() / 1000);
+        }
+        shared.run_effects();
+    }
+}

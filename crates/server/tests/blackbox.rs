@@ -1,0 +1,311 @@
+//! Black-box tests: the real `shoal-server` binary on 127.0.0.1, driven by
+//! raw sockets, the independent `redis` crate client, `redis-cli` and
+//! `redis-benchmark`.
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::{redis_cli, redis_tools_available, start_shoal, Raw};
+use shoal_resp::Frame;
+
+fn bulk(text: &str) -> Frame {
+    Frame::Bulk(text.as_bytes().to_vec())
+}
+
+#[test]
+fn redis_crate_client_round_trip() {
+    let server = start_shoal(&[]);
+    let client = redis::Client::open(format!("redis://127.0.0.1:{}/", server.port)).unwrap();
+    let mut connection = client.get_connection().unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("greeting")
+        .arg("hello")
+        .query(&mut connection)
+        .unwrap();
+    let value: String = redis::cmd("GET")
+        .arg("greeting")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(value, "hello");
+    let counter: i64 = redis::cmd("INCRBY")
+        .arg("counter")
+        .arg(41)
+        .query(&mut connection)
+        .unwrap();
+    let counter: i64 = counter
+        + redis::cmd("INCR")
+            .arg("other")
+            .query::<i64>(&mut connection)
+            .unwrap();
+    assert_eq!(counter, 42);
+    let _: () = redis::cmd("MSET")
+        .arg("a")
+        .arg("1")
+        .arg("b")
+        .arg("2")
+        .query(&mut connection)
+        .unwrap();
+    let values: Vec<Option<String>> = redis::cmd("MGET")
+        .arg("a")
+        .arg("b")
+        .arg("missing")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(values, vec![Some("1".into()), Some("2".into()), None]);
+    let error = redis::cmd("INCR")
+        .arg("greeting")
+        .query::<i64>(&mut connection)
+        .unwrap_err();
+    assert!(error.to_string().contains("not an integer"), "{error}");
+}
+
+#[test]
+fn pipelined_replies_arrive_in_order() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    let mut batch = Vec::new();
+    let count = 100_000;
+    for index in 0..count {
+        batch.extend_from_slice(&shoal_resp::encode_command(&[
+            b"SET",
+            format!("k{index}").as_bytes(),
+            b"v",
+        ]));
+    }
+    batch.extend_from_slice(b"DBSIZE\r\n");
+    // Write from another thread so a full socket buffer cannot deadlock us.
+    let mut writer = raw.stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || writer.write_all(&batch).unwrap());
+    let replies = raw.read_exact_bytes(count * 5);
+    assert!(replies.chunks(5).all(|reply| reply == b"+OK\r\n"));
+    assert_eq!(raw.read_frame(), Frame::Integer(count as i64));
+    sender.join().unwrap();
+}
+
+#[test]
+fn malformed_protocol_gets_error_and_close() {
+    let server = start_shoal(&[]);
+    let cases: &[(&[u8], &str)] = &[
+        (b"*1\r\n$x\r\n", "ERR Protocol error: invalid bulk length"),
+        (b"*abc\r\n", "ERR Protocol error: invalid multibulk length"),
+        (
+            b"*1\r\n+foo\r\n",
+            "ERR Protocol error: expected '$', got '+'",
+        ),
+        (
+            b"*1\r\n$1099511627776\r\n",
+            "ERR Protocol error: invalid bulk length",
+        ),
+        (
+            b"SET \"unbalanced\r\n",
+            "ERR Protocol error: unbalanced quotes in request",
+        ),
+    ];
+    let mut bystander = Raw::connect(server.port);
+    for (input, expected) in cases {
+        let mut raw = Raw::connect(server.port);
+        raw.send(input);
+        assert_eq!(
+            raw.read_frame(),
+            Frame::Error(expected.to_string()),
+            "input {input:?}"
+        );
+        assert!(raw.is_closed(), "connection stays open after {input:?}");
+        assert_eq!(bystander.call(&["PING"]), Frame::Simple("PONG".into()));
+    }
+}
+
+#[test]
+fn client_disconnecting_mid_command_leaves_server_up() {
+    let server = start_shoal(&[]);
+    {
+        let mut raw = Raw::connect(server.port);
+        raw.send(b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100\r\nonly-part");
+    }
+    let mut raw = Raw::connect(server.port);
+    assert_eq!(raw.call(&["EXISTS", "key"]), Frame::Integer(0));
+    assert_eq!(raw.call(&["PING"]), Frame::Simple("PONG".into()));
+}
+
+#[test]
+fn binary_safe_keys_and_values() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    let key: &[u8] = b"k\x00\r\n\xff";
+    let value: &[u8] = b"\x00\x01\r\n$3\r\n\xfe";
+    raw.command(&[b"SET", key, value]);
+    assert_eq!(raw.read_frame(), Frame::Simple("OK".into()));
+    raw.command(&[b"GET", key]);
+    assert_eq!(raw.read_frame(), Frame::Bulk(value.to_vec()));
+}
+
+#[test]
+fn arity_type_and_unknown_command_errors() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    assert_eq!(
+        raw.call(&["GET"]),
+        Frame::Error("ERR wrong number of arguments for 'get' command".into())
+    );
+    assert_eq!(
+        raw.call(&["NOSUCH", "a", "b"]),
+        Frame::Error("ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' ".into())
+    );
+    raw.call(&["SET", "s", "x"]);
+    assert_eq!(
+        raw.call(&["INCR", "s"]),
+        Frame::Error("ERR value is not an integer or out of range".into())
+    );
+    assert_eq!(raw.call(&["PING"]), Frame::Simple("PONG".into()));
+}
+
+#[test]
+fn inline_commands_and_resp3_hello() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    raw.send(b"SET inline \"a b\"\r\n");
+    assert_eq!(raw.read_frame(), Frame::Simple("OK".into()));
+    raw.send(b"GET inline\n");
+    assert_eq!(raw.read_frame(), bulk("a b"));
+    match raw.call(&["HELLO", "3"]) {
+        Frame::Map(entries) => assert!(entries.contains(&(bulk("proto"), Frame::Integer(3)))),
+        other => panic!("HELLO 3 replied {other:?}"),
+    }
+    assert_eq!(raw.call(&["GET", "missing"]), Frame::Null);
+}
+
+#[test]
+fn requirepass_gates_commands() {
+    let server = start_shoal(&["--requirepass", "sesame"]);
+    let mut raw = Raw::connect(server.port);
+    assert_eq!(
+        raw.call(&["GET", "x"]),
+        Frame::Error("NOAUTH Authentication required.".into())
+    );
+    assert_eq!(
+        raw.call(&["AUTH", "wrong"]),
+        Frame::Error("WRONGPASS invalid username-password pair or user is disabled.".into())
+    );
+    assert_eq!(raw.call(&["AUTH", "sesame"]), Frame::Simple("OK".into()));
+    assert_eq!(raw.call(&["GET", "x"]), Frame::Null);
+}
+
+#[test]
+fn oversized_unauthenticated_request_is_refused() {
+    let server = start_shoal(&["--requirepass", "sesame"]);
+    let mut raw = Raw::connect(server.port);
+    raw.send(b"*20\r\n");
+    assert_eq!(
+        raw.read_frame(),
+        Frame::Error("ERR Protocol error: unauthenticated multibulk length".into())
+    );
+    assert!(raw.is_closed());
+}
+
+#[test]
+fn query_buffer_limit_closes_connection() {
+    let server = start_shoal(&["--client-query-buffer-limit", "1mb"]);
+    let mut raw = Raw::connect(server.port);
+    // A declared 2 MB bulk that never completes grows the query buffer past
+    // the 1 MB limit: Redis closes such a client without a reply.
+    raw.send(b"*2\r\n$3\r\nGET\r\n$2000000\r\n");
+    let chunk = vec![b'x'; 64 * 1024];
+    for _ in 0..30 {
+        if raw.stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    assert!(raw.is_closed());
+    let mut other = Raw::connect(server.port);
+    assert_eq!(other.call(&["PING"]), Frame::Simple("PONG".into()));
+}
+
+#[test]
+fn maxclients_refuses_extra_connections() {
+    let server = start_shoal(&["--maxclients", "2"]);
+    let mut first = Raw::connect(server.port);
+    let mut second = Raw::connect(server.port);
+    assert_eq!(first.call(&["PING"]), Frame::Simple("PONG".into()));
+    assert_eq!(second.call(&["PING"]), Frame::Simple("PONG".into()));
+    let mut third = Raw::connect(server.port);
+    assert_eq!(
+        third.read_frame(),
+        Frame::Error("ERR max number of clients reached".into())
+    );
+}
+
+#[test]
+fn idle_timeout_closes_clients() {
+    let server = start_shoal(&["--timeout", "1"]);
+    let mut raw = Raw::connect(server.port);
+    assert_eq!(raw.call(&["PING"]), Frame::Simple("PONG".into()));
+    raw.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert!(raw.is_closed(), "idle client was not closed");
+}
+
+#[test]
+fn client_kill_closes_the_victim() {
+    let server = start_shoal(&[]);
+    let mut victim = Raw::connect(server.port);
+    let Frame::Integer(victim_id) = victim.call(&["CLIENT", "ID"]) else {
+        panic!("CLIENT ID")
+    };
+    let mut killer = Raw::connect(server.port);
+    assert_eq!(
+        killer.call(&["CLIENT", "KILL", "ID", &victim_id.to_string()]),
+        Frame::Integer(1)
+    );
+    assert!(victim.is_closed());
+}
+
+#[test]
+fn redis_cli_and_benchmark_work_unmodified() {
+    if !redis_tools_available("redis_cli_and_benchmark_work_unmodified") {
+        return;
+    }
+    let server = start_shoal(&[]);
+    assert_eq!(redis_cli(server.port, &["set", "foo", "bar"]).trim(), "OK");
+    assert_eq!(redis_cli(server.port, &["get", "foo"]).trim(), "bar");
+    assert_eq!(redis_cli(server.port, &["incr", "n"]).trim(), "1");
+    assert!(redis_cli(server.port, &["info", "server"]).contains("redis_version:7.0.15"));
+    // Interactive mode: commands on stdin, as a person types them.
+    let mut child = std::process::Command::new("redis-cli")
+        .args(["-p", &server.port.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"set x 1\nincrby x 41\nget x\nquit\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("42"), "interactive redis-cli output: {text}");
+    let output = std::process::Command::new("redis-benchmark")
+        .args([
+            "-p",
+            &server.port.to_string(),
+            "-t",
+            "set,get,incr,mset",
+            "-n",
+            "2000",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for test in ["SET", "GET", "INCR", "MSET"] {
+        assert!(
+            text.contains(&format!("{test}:")) || text.contains(&format!("{test} (")),
+            "redis-benchmark output lacks {test}: {text}"
+        );
+    }
+    assert!(!text.to_lowercase().contains("error"), "{text}");
+}

@@ -1,0 +1,113 @@
+//! Oracle tests: the same command scripts run against `shoal-server` and the
+//! real `redis-server` 7.0.15; every reply must be byte-identical.
+//!
+//! Scripts live in `tests/oracle/*.txt`: one command per line, words split on
+//! spaces, double quotes group words, `#` starts a comment line. Each script
+//! runs on one fresh connection per server, after FLUSHALL.
+
+mod common;
+
+use common::{redis_tools_available, start_redis, start_shoal, Raw};
+
+fn split_words(line: &str) -> Vec<Vec<u8>> {
+    let mut words = Vec::new();
+    let mut current = Vec::new();
+    let mut in_quotes = false;
+    let mut has_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(character) = chars.next() {
+        match character {
+            '"' => {
+                in_quotes = !in_quotes;
+                has_word = true;
+            }
+            '\\' if in_quotes => match chars.next() {
+                Some('n') => current.push(b'\n'),
+                Some('r') => current.push(b'\r'),
+                Some('x') => {
+                    let high = chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0);
+                    let low = chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0);
+                    current.push((high * 16 + low) as u8);
+                }
+                Some(other) => current.extend_from_slice(other.to_string().as_bytes()),
+                None => {}
+            },
+            ' ' if !in_quotes => {
+                if has_word {
+                    words.push(std::mem::take(&mut current));
+                    has_word = false;
+                }
+            }
+            other => {
+                current.extend_from_slice(other.to_string().as_bytes());
+                has_word = true;
+            }
+        }
+    }
+    if has_word {
+        words.push(current);
+    }
+    words
+}
+
+fn run_script(port: u16, script: &str) -> Vec<(String, Vec<u8>)> {
+    let mut raw = Raw::connect(port);
+    raw.call(&["FLUSHALL"]);
+    let mut transcript = Vec::new();
+    for line in script.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words = split_words(line);
+        let args: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        raw.command(&args);
+        let (_, bytes) = raw.read_raw_frame();
+        transcript.push((line.to_string(), bytes));
+    }
+    transcript
+}
+
+#[test]
+fn scripts_match_redis_byte_for_byte() {
+    if !redis_tools_available("scripts_match_redis_byte_for_byte") {
+        return;
+    }
+    let shoal = start_shoal(&[]);
+    let redis = start_redis(&[]);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    entries.sort();
+    let mut mismatches = Vec::new();
+    let mut compared = 0;
+    for path in entries
+        .iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
+    {
+        let script = std::fs::read_to_string(path).unwrap();
+        let ours = run_script(shoal.port, &script);
+        let theirs = run_script(redis.port, &script);
+        for ((line, our_bytes), (_, their_bytes)) in ours.iter().zip(&theirs) {
+            compared += 1;
+            if our_bytes != their_bytes {
+                mismatches.push(format!(
+                    "{}: `{line}`\n  shoal: {:?}\n  redis: {:?}",
+                    path.file_name().unwrap().to_string_lossy(),
+                    String::from_utf8_lossy(our_bytes),
+                    String::from_utf8_lossy(their_bytes)
+                ));
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} commands compared");
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
