@@ -1,1 +1,30 @@
-//! shoal-engine (being written).
+//! The engine: command table, dispatch and command semantics of one node.
+//!
+//! It is synchronous and deterministic: no tokio, no sockets, no clock reads
+//! (time arrives as `now_us`), no unseeded randomness (the node's RNG is
+//! seeded by the caller). The server shell owns every socket and timer and
+//! carries out the `Effect`s the engine queues.
+
+pub mod client;
+mod commands;
+pub mod context;
+pub mod engine;
+pub mod error;
+pub mod node;
+pub mod slowlog;
+pub mod table;
+pub mod testing;
+
+pub use client::{BufferStats, Client, ClientId, ConnectInfo, ReplyMode};
+pub use context::Ctx;
+pub use engine::{Engine, ExecOutcome, MAX_CLIENTS_ERROR};
+pub use error::CommandError;
+pub use node::{Effect, MemoryReport, Node, ProcessInfo};
+pub use table::{CommandSpec, CommandTable, Flags, KeySpec};
+
+/// The Redis version Shoal is compatible with, reported where clients look
+/// for it (HELLO, INFO `redis_version`).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Shoal's own version (INFO `shoal_version`).
+pub const SHOAL_VERSION: &str = env!("CARGO_PKG_VERSION");

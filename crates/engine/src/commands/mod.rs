@@ -1,0 +1,72 @@
+//! Command families. Each family file declares `COMMANDS`, its table rows,
+//! next to the handlers; `table()` gathers them.
+
+pub(crate) mod bitmap;
+pub(crate) mod connection;
+pub(crate) mod generic;
+pub(crate) mod server;
+pub(crate) mod string;
+
+use bytes::Bytes;
+
+use crate::client::Client;
+use crate::table::{CommandSpec, CommandTable};
+
+/// Every family's rows.
+pub(crate) const FAMILIES: &[&[CommandSpec]] = &[
+    string::COMMANDS,
+    bitmap::COMMANDS,
+    generic::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+];
+
+/// Builds the command table.
+pub(crate) fn table() -> CommandTable {
+    CommandTable::new(FAMILIES)
+}
+
+/// A row's full name (`get`, `client|list`).
+pub(crate) fn full_name(spec: &'static CommandSpec) -> &'static str {
+    spec.name
+}
+
+/// A MONITOR line: `+<sec>.<usec> [<db> <addr>] "arg" "arg"...`, arguments
+/// quoted like Redis's `sdscatrepr`.
+pub(crate) fn monitor_line(client: &Client, args: &[Bytes], now_us: i64) -> Vec<u8> {
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        now_us / 1_000_000,
+        now_us % 1_000_000,
+        client.db,
+        client.connection.peer_addr
+    )
+    .into_bytes();
+    for arg in args {
+        line.push(b' ');
+        line.extend_from_slice(repr(arg).as_bytes());
+    }
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
+/// Redis's `sdscatrepr`: a double-quoted string with C-style escapes.
+pub(crate) fn repr(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() + 2);
+    text.push('"');
+    for &byte in bytes {
+        match byte {
+            b'\\' => text.push_str("\\\\"),
+            b'"' => text.push_str("\\\""),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            0x07 => text.push_str("\\a"),
+            0x08 => text.push_str("\\b"),
+            byte if byte.is_ascii_graphic() || byte == b' ' => text.push(char::from(byte)),
+            byte => text.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    text.push('"');
+    text
+}

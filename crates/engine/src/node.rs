@@ -1,0 +1,300 @@
+//! The node: everything one Shoal process owns besides sockets — the
+//! keyspace, the configuration, statistics, the client registry and the
+//! outbox of effects for the shell. There is exactly one owner of a `Node`
+//! (the engine), so the data path takes no locks.
+
+use std::collections::BTreeMap;
+
+use rand::rngs::SmallRng;
+use rand::{RngCore, SeedableRng};
+use shoal_config::Config;
+use shoal_keyspace::Keyspace;
+
+use crate::client::{Client, ClientId};
+use crate::slowlog::{LatencyMonitor, SlowLog};
+
+/// Hot-path limits cached from the configuration (refreshed on CONFIG SET).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len_bytes: u64,
+    /// `client-query-buffer-limit`.
+    pub client_query_buffer_limit_bytes: u64,
+    /// `maxclients`.
+    pub max_clients: u64,
+    /// `timeout` in seconds (0 = never).
+    pub idle_timeout_seconds: i64,
+    /// Normal-class `client-output-buffer-limit`: (hard, soft, soft seconds).
+    pub output_buffer_limit_normal: (u64, u64, u64),
+}
+
+impl Limits {
+    /// Reads the limits out of a configuration.
+    pub fn from_config(config: &Config) -> Self {
+        let (hard, soft, seconds) =
+            config.client_output_buffer_limit(shoal_config::ClientClass::Normal);
+        Limits {
+            proto_max_bulk_len_bytes: config.get_i64("proto-max-bulk-len").max(0) as u64,
+            client_query_buffer_limit_bytes: config.get_i64("client-query-buffer-limit").max(0)
+                as u64,
+            max_clients: config.get_i64("maxclients").max(0) as u64,
+            idle_timeout_seconds: config.get_i64("timeout"),
+            output_buffer_limit_normal: (hard, soft, seconds.max(0) as u64),
+        }
+    }
+}
+
+/// Something the engine needs the shell to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Close a client's connection (CLIENT KILL, idle timeout).
+    CloseClient(ClientId),
+    /// Send pre-encoded bytes to a client (MONITOR feed).
+    Deliver {
+        /// The receiving client.
+        client: ClientId,
+        /// Encoded RESP.
+        bytes: Vec<u8>,
+    },
+    /// Stop the process (SHUTDOWN).
+    Shutdown {
+        /// Save before exiting.
+        save: bool,
+    },
+    /// Block the whole server, as Redis's DEBUG SLEEP does.
+    BlockServer {
+        /// How long.
+        duration_ms: u64,
+    },
+    /// Configuration values changed (the shell re-reads what it uses).
+    ConfigChanged(Vec<&'static str>),
+    /// Write the configuration file (CONFIG REWRITE).
+    RewriteConfig,
+}
+
+/// Per-command statistics (INFO commandstats).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommandStats {
+    /// Successful or failed executions.
+    pub calls: u64,
+    /// Microseconds spent.
+    pub usec: u64,
+    /// Rejected before execution (arity, auth, ...).
+    pub rejected_calls: u64,
+    /// Executed and replied with an error.
+    pub failed_calls: u64,
+}
+
+/// Server-wide counters (INFO stats).
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Commands executed.
+    pub total_commands_processed: u64,
+    /// Connections accepted.
+    pub total_connections_received: u64,
+    /// Connections refused (maxclients).
+    pub rejected_connections: u64,
+    /// Successful key lookups by read commands.
+    pub keyspace_hits: u64,
+    /// Failed key lookups by read commands.
+    pub keyspace_misses: u64,
+    /// Bytes read from clients.
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+    /// Error replies sent.
+    pub total_error_replies: u64,
+    /// Error replies by code (INFO errorstats).
+    pub error_counts: BTreeMap<String, u64>,
+    /// Per command (full name such as `client|list`).
+    pub commands: BTreeMap<&'static str, CommandStats>,
+    /// Clients closed for exceeding a buffer limit.
+    pub client_query_buffer_limit_disconnections: u64,
+    /// Clients closed for output buffer limits.
+    pub client_output_buffer_limit_disconnections: u64,
+    /// Peak of `used_memory`.
+    pub used_memory_peak_bytes: u64,
+}
+
+/// Registry of connected clients. The executing client is taken out while
+/// its command runs (so a handler holds `&mut Client` and `&mut Node`).
+#[derive(Debug, Default)]
+pub struct ClientRegistry {
+    clients: BTreeMap<ClientId, Box<Client>>,
+}
+
+impl ClientRegistry {
+    /// Adds a client.
+    pub fn insert(&mut self, client: Box<Client>) {
+        self.clients.insert(client.id, client);
+    }
+
+    /// Removes a client.
+    pub fn remove(&mut self, id: ClientId) -> Option<Box<Client>> {
+        self.clients.remove(&id)
+    }
+
+    /// A client by id.
+    pub fn get(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(&id).map(|client| &**client)
+    }
+
+    /// A client by id, mutably.
+    pub fn get_mut(&mut self, id: ClientId) -> Option<&mut Client> {
+        self.clients.get_mut(&id).map(|client| &mut **client)
+    }
+
+    /// All registered clients in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.clients.values().map(|client| &**client)
+    }
+
+    /// All registered clients, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
+        self.clients.values_mut().map(|client| &mut **client)
+    }
+
+    /// Number of registered clients (not counting one taken out to execute).
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// True when no client is registered.
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+}
+
+/// `CLIENT PAUSE` state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// Pause ends at this Unix ms.
+    pub until_ms: i64,
+    /// Only write commands are paused (`WRITE` mode).
+    pub writes_only: bool,
+}
+
+/// Memory figures the shell measures (allocator statistics).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryReport {
+    /// Bytes allocated by the process (INFO used_memory).
+    pub used_memory_bytes: u64,
+    /// Resident set size.
+    pub used_memory_rss_bytes: u64,
+    /// Allocator's view of active bytes.
+    pub allocator_active_bytes: u64,
+    /// Allocator's view of resident bytes.
+    pub allocator_resident_bytes: u64,
+}
+
+/// Process facts the shell provides for INFO server.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessInfo {
+    /// Process id.
+    pub pid: u32,
+    /// TCP port.
+    pub tcp_port: u16,
+    /// Path of the executable.
+    pub executable: String,
+    /// Path of the configuration file, if any.
+    pub config_file: String,
+    /// Operating system description (`uname -srm`).
+    pub os: String,
+}
+
+/// One node's whole state.
+pub struct Node {
+    /// The data.
+    pub keyspace: Keyspace,
+    /// Configuration values.
+    pub config: Config,
+    /// Cached hot-path limits.
+    pub limits: Limits,
+    /// Counters.
+    pub stats: Stats,
+    /// Connected clients (minus the one executing).
+    pub clients: ClientRegistry,
+    /// Changes since the last save.
+    pub dirty: u64,
+    /// Effects queued for the shell.
+    pub effects: Vec<Effect>,
+    /// Seeded randomness (RANDOMKEY, SPOP, ...).
+    pub random: SmallRng,
+    /// 40-hex run id.
+    pub run_id: String,
+    /// Start time, Unix ms.
+    pub start_ms: i64,
+    /// Client pause, if any.
+    pub pause: Option<Pause>,
+    /// SLOWLOG entries.
+    pub slowlog: SlowLog,
+    /// LATENCY events.
+    pub latency: LatencyMonitor,
+    /// Allocator figures, refreshed by the shell.
+    pub memory: MemoryReport,
+    /// Process facts for INFO.
+    pub process: ProcessInfo,
+    /// Next client id.
+    pub next_client_id: ClientId,
+    /// Active expire is enabled (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire_enabled: bool,
+    /// Unix time of the last successful save.
+    pub last_save_seconds: i64,
+    /// Clients in MONITOR mode.
+    pub monitors: Vec<ClientId>,
+}
+
+impl Node {
+    /// A node with an empty keyspace. `seed` drives all its randomness.
+    pub fn new(config: Config, seed: u64, now_ms: i64) -> Self {
+        let databases = config.get_i64("databases").max(1) as usize;
+        let mut random = SmallRng::seed_from_u64(seed);
+        let run_id = (0..40)
+            .map(|_| char::from(b"0123456789abcdef"[(random.next_u32() % 16) as usize]))
+            .collect();
+        let limits = Limits::from_config(&config);
+        let slowlog = SlowLog::new(
+            config.get_i64("slowlog-log-slower-than"),
+            config.get_i64("slowlog-max-len").max(0) as usize,
+        );
+        Node {
+            keyspace: Keyspace::new(databases),
+            limits,
+            config,
+            stats: Stats::default(),
+            clients: ClientRegistry::default(),
+            dirty: 0,
+            effects: Vec::new(),
+            random,
+            run_id,
+            start_ms: now_ms,
+            pause: None,
+            slowlog,
+            latency: LatencyMonitor::default(),
+            memory: MemoryReport::default(),
+            process: ProcessInfo::default(),
+            next_client_id: 1,
+            active_expire_enabled: true,
+            last_save_seconds: now_ms / 1000,
+            monitors: Vec::new(),
+        }
+    }
+
+    /// Re-reads cached values after a configuration change.
+    pub fn refresh_from_config(&mut self) {
+        self.limits = Limits::from_config(&self.config);
+        self.slowlog.configure(
+            self.config.get_i64("slowlog-log-slower-than"),
+            self.config.get_i64("slowlog-max-len").max(0) as usize,
+        );
+    }
+
+    /// Counts an error reply in errorstats.
+    pub fn count_error(&mut self, code: &str) {
+        self.stats.total_error_replies += 1;
+        // Redis caps errorstats at 128 distinct codes to bound memory.
+        if self.stats.error_counts.len() < 128 || self.stats.error_counts.contains_key(code) {
+            *self.stats.error_counts.entry(code.to_string()).or_insert(0) += 1;
+        }
+    }
+}

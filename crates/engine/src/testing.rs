@@ -1,0 +1,151 @@
+//! Test support: an engine with one client and a `run("SET k v")` helper
+//! that returns the decoded reply, in the style of Dragonfly's
+//! `BaseFamilyTest::Run`. Used by unit tests across the crate and by other
+//! crates' tests.
+
+use bytes::Bytes;
+use shoal_config::Config;
+use shoal_resp::{parse_frame, Frame, Protocol, ReplyWriter};
+
+use crate::client::{ClientId, ConnectInfo};
+use crate::engine::{Engine, ExecOutcome};
+
+/// An engine plus one connected client and a settable clock.
+pub struct TestNode {
+    /// The engine under test.
+    pub engine: Engine,
+    /// The client commands run as.
+    pub client: ClientId,
+    /// Current Unix time in ms (tests advance it by hand).
+    pub now_ms: i64,
+    out: ReplyWriter,
+}
+
+impl Default for TestNode {
+    fn default() -> Self {
+        TestNode::with_config(Config::default())
+    }
+}
+
+impl TestNode {
+    /// A node with default configuration.
+    pub fn new() -> Self {
+        TestNode::default()
+    }
+
+    /// A node with the given configuration.
+    pub fn with_config(config: Config) -> Self {
+        let now_ms = 1_700_000_000_000;
+        let mut engine = Engine::new(config, 7, now_ms);
+        let client = engine
+            .connect(
+                ConnectInfo {
+                    peer_addr: "127.0.0.1:50000".into(),
+                    local_addr: "127.0.0.1:6379".into(),
+                    fd: 8,
+                },
+                now_ms,
+            )
+            .unwrap_or(0);
+        TestNode {
+            engine,
+            client,
+            now_ms,
+            out: ReplyWriter::new(Protocol::Resp2),
+        }
+    }
+
+    /// Runs a command given as words separated by spaces (double quotes group
+    /// words; `\xHH`-free). Returns the single decoded reply (or `Frame::Null`
+    /// when the reply was suppressed).
+    pub fn run(&mut self, line: &str) -> Frame {
+        let args = split_words(line);
+        let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+        self.run_args(&args)
+    }
+
+    /// Runs a command given as raw arguments.
+    pub fn run_args(&mut self, args: &[&[u8]]) -> Frame {
+        let args: Vec<Bytes> = args.iter().map(|arg| Bytes::copy_from_slice(arg)).collect();
+        let outcome = self
+            .engine
+            .execute(self.client, &args, self.now_ms * 1000, &mut self.out);
+        assert_ne!(outcome, ExecOutcome::Paused, "test command was paused");
+        let bytes = self.out.take();
+        self.out.set_protocol(if self.resp3() {
+            Protocol::Resp3
+        } else {
+            Protocol::Resp2
+        });
+        if bytes.is_empty() {
+            return Frame::Null;
+        }
+        match parse_frame(&bytes) {
+            Ok(Some((frame, used))) => {
+                assert_eq!(used, bytes.len(), "command wrote more than one reply");
+                frame
+            }
+            other => panic!(
+                "undecodable reply {other:?}: {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
+        }
+    }
+
+    fn resp3(&self) -> bool {
+        self.engine
+            .node
+            .clients
+            .get(self.client)
+            .is_some_and(|client| client.resp == 3)
+    }
+
+    /// Advances the clock.
+    pub fn advance_ms(&mut self, delta_ms: i64) {
+        self.now_ms += delta_ms;
+    }
+}
+
+fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut in_quotes = false;
+    let mut has_word = false;
+    for character in line.chars() {
+        match character {
+            '"' => {
+                in_quotes = !in_quotes;
+                has_word = true;
+            }
+            ' ' if !in_quotes => {
+                if has_word {
+                    words.push(std::mem::take(&mut current));
+                    has_word = false;
+                }
+            }
+            other => {
+                current.push(other);
+                has_word = true;
+            }
+        }
+    }
+    if has_word {
+        words.push(current);
+    }
+    words
+}
+
+/// Shorthand for a bulk-string frame.
+pub fn bulk(text: &str) -> Frame {
+    Frame::Bulk(text.as_bytes().to_vec())
+}
+
+/// Shorthand for an error frame.
+pub fn error(text: &str) -> Frame {
+    Frame::Error(text.to_string())
+}
+
+/// Shorthand for a simple-string frame.
+pub fn simple(text: &str) -> Frame {
+    Frame::Simple(text.to_string())
+}
