@@ -26,7 +26,11 @@ const WRITE_DENYOOM: Flags = Flags::WRITE.with(Flags::DENYOOM);
 const READONLY_FAST: Flags = Flags::READONLY.with(Flags::FAST);
 
 /// BITOP's keys: the destination and every source (arguments 2..).
-const BITOP_KEYS: KeySpec = KeySpec::Range { first: 2, last: -1, step: 1 };
+const BITOP_KEYS: KeySpec = KeySpec::Range {
+    first: 2,
+    last: -1,
+    step: 1,
+};
 
 const BITFIELD_COMPLEXITY: &str = "O(1) for each subcommand specified";
 
@@ -164,7 +168,11 @@ fn popcount(bytes: &[u8]) -> u64 {
             u64::from(u64::from_le_bytes(word).count_ones())
         })
         .sum();
-    count += chunks.remainder().iter().map(|byte| u64::from(byte.count_ones())).sum::<u64>();
+    count += chunks
+        .remainder()
+        .iter()
+        .map(|byte| u64::from(byte.count_ones()))
+        .sum::<u64>();
     count
 }
 
@@ -187,7 +195,11 @@ fn count_bits(bytes: &[u8], first: u64, last: u64) -> u64 {
         return 0;
     };
     let mut count = popcount(span);
-    let edges = if first_byte == last_byte { vec![first_byte] } else { vec![first_byte, last_byte] };
+    let edges = if first_byte == last_byte {
+        vec![first_byte]
+    } else {
+        vec![first_byte, last_byte]
+    };
     for index in edges {
         let byte = span[(index - first_byte) as usize];
         count -= u64::from((byte & !range_mask(index, first, last)).count_ones());
@@ -343,8 +355,11 @@ fn bitpos(ctx: &mut Ctx<'_>) -> CommandResult {
     let position = if start > end {
         -1
     } else {
-        let (first, last) =
-            if is_bit { (start as u64, end as u64) } else { (start as u64 * 8, end as u64 * 8 + 7) };
+        let (first, last) = if is_bit {
+            (start as u64, end as u64)
+        } else {
+            (start as u64 * 8, end as u64 * 8 + 7)
+        };
         match find_bit(&bytes, first, last, bit == 1) {
             Some(position) => position as i64,
             None if bit == 1 || end_given => -1,
@@ -387,7 +402,9 @@ fn bitop(ctx: &mut Ctx<'_>) -> CommandResult {
         return Err(CommandError::Syntax);
     };
     if op == BitOp::Not && args.len() != 4 {
-        return Err(CommandError::err("BITOP NOT must be called with a single source key."));
+        return Err(CommandError::err(
+            "BITOP NOT must be called with a single source key.",
+        ));
     }
     let (db, now_ms) = (ctx.client.db, ctx.now_ms);
     let node = &mut *ctx.node;
@@ -410,10 +427,14 @@ fn bitop(ctx: &mut Ctx<'_>) -> CommandResult {
                     *byte &= source.get(index).copied().unwrap_or(0);
                 }
             }
-            BitOp::Or => result.iter_mut().zip(source.iter()).for_each(|(byte, other)| *byte |= other),
-            BitOp::Xor => {
-                result.iter_mut().zip(source.iter()).for_each(|(byte, other)| *byte ^= other)
-            }
+            BitOp::Or => result
+                .iter_mut()
+                .zip(source.iter())
+                .for_each(|(byte, other)| *byte |= other),
+            BitOp::Xor => result
+                .iter_mut()
+                .zip(source.iter())
+                .for_each(|(byte, other)| *byte ^= other),
             BitOp::Not => {}
         }
     }
@@ -517,7 +538,11 @@ fn set_field(bytes: &mut [u8], offset: u64, bits: u32, value: u64) {
 /// Redis's `checkUnsignedBitfieldOverflow`: `Some(new value)` on overflow
 /// (wrapped or saturated; meaningless for FAIL), `None` when in range.
 fn unsigned_overflow(value: u64, increment: i64, bits: u32, overflow: Overflow) -> Option<u64> {
-    let max = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let max = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let max_increment = max.wrapping_sub(value) as i64;
     let min_increment = value.wrapping_neg() as i64;
     let wrapped = || {
@@ -542,7 +567,11 @@ fn unsigned_overflow(value: u64, increment: i64, bits: u32, overflow: Overflow) 
 
 /// Redis's `checkSignedBitfieldOverflow`, same contract as `unsigned_overflow`.
 fn signed_overflow(value: i64, increment: i64, bits: u32, overflow: Overflow) -> Option<i64> {
-    let max = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
+    let max = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
     let min = -max - 1;
     let max_increment = (max as u64).wrapping_sub(value as u64) as i64;
     let min_increment = min.wrapping_sub(value);
@@ -613,8 +642,19 @@ fn parse_bitfield(args: &[bytes::Bytes], max_bytes: u64) -> Result<Vec<FieldOp>,
         };
         let (signed, bits) = bitfield_type(&args[index + 1])?;
         let offset = bit_offset(&args[index + 2], max_bytes, true, bits)?;
-        let value = if opcode == FieldOpcode::Get { 0 } else { integer_arg(&args[index + 3])? };
-        ops.push(FieldOp { opcode, offset, value, overflow, bits, signed });
+        let value = if opcode == FieldOpcode::Get {
+            0
+        } else {
+            integer_arg(&args[index + 3])?
+        };
+        ops.push(FieldOp {
+            opcode,
+            offset,
+            value,
+            overflow,
+            bits,
+            signed,
+        });
         index += if opcode == FieldOpcode::Get { 3 } else { 4 };
     }
     Ok(ops)
@@ -651,7 +691,11 @@ fn apply_write(out: &mut shoal_resp::ReplyWriter, bytes: &mut [u8], op: &FieldOp
             (new, new as i64, limit.is_some())
         } else {
             let limit = unsigned_overflow(op.value as u64, 0, op.bits, op.overflow);
-            (limit.unwrap_or(op.value as u64), old as i64, limit.is_some())
+            (
+                limit.unwrap_or(op.value as u64),
+                old as i64,
+                limit.is_some(),
+            )
         };
         (old, new, reply, overflowed)
     };
@@ -689,22 +733,31 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only_command: bool) -> CommandResult
         return Ok(());
     };
     if read_only_command {
-        return Err(CommandError::err("BITFIELD_RO only supports the GET subcommand"));
+        return Err(CommandError::err(
+            "BITFIELD_RO only supports the GET subcommand",
+        ));
     }
-    let changes = with_bitmap(node, db, &args[1], highest_write_bit, now_ms, |bytes, grown| {
-        out.array(ops.len());
-        let mut changes = 0u64;
-        for op in &ops {
-            if op.opcode == FieldOpcode::Get {
-                reply_get(out, bytes, op);
-            } else if let Some(changed) = apply_write(out, bytes, op) {
-                if grown || changed {
-                    changes += 1;
+    let changes = with_bitmap(
+        node,
+        db,
+        &args[1],
+        highest_write_bit,
+        now_ms,
+        |bytes, grown| {
+            out.array(ops.len());
+            let mut changes = 0u64;
+            for op in &ops {
+                if op.opcode == FieldOpcode::Get {
+                    reply_get(out, bytes, op);
+                } else if let Some(changed) = apply_write(out, bytes, op) {
+                    if grown || changed {
+                        changes += 1;
+                    }
                 }
             }
-        }
-        changes
-    })?;
+            changes
+        },
+    )?;
     node.dirty += changes;
     Ok(())
 }
@@ -739,31 +792,90 @@ mod tests {
     }
 
     fn hits_misses(node: &TestNode) -> (u64, u64) {
-        (node.engine.node.stats.keyspace_hits, node.engine.node.stats.keyspace_misses)
+        (
+            node.engine.node.stats.keyspace_hits,
+            node.engine.node.stats.keyspace_misses,
+        )
     }
 
     fn set_raw(node: &mut TestNode, key: &str, value: &[u8]) {
-        assert_eq!(node.run_args(&[b"SET", key.as_bytes(), value]), simple("OK"));
+        assert_eq!(
+            node.run_args(&[b"SET", key.as_bytes(), value]),
+            simple("OK")
+        );
     }
 
     const BAD_OFFSET: &str = "ERR bit offset is not an integer or out of range";
     const BAD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 \
                             is not supported but i64 is.";
 
+    /// (name, arity, flags, (first, last, step), ACL categories) as COMMAND INFO prints them.
+    type InfoRow = (
+        &'static str,
+        i32,
+        &'static [&'static str],
+        (i32, i32, i32),
+        &'static [&'static str],
+    );
+
     #[test]
     fn rows_match_redis_command_info() {
         let table = crate::commands::table();
-        let expected: &[(&str, i32, &[&str], (i32, i32, i32), &[&str])] = &[
-            ("setbit", 4, &["write", "denyoom"], (1, 1, 1), &["write", "bitmap", "slow"]),
-            ("getbit", 3, &["readonly", "fast"], (1, 1, 1), &["read", "bitmap", "fast"]),
-            ("bitcount", -2, &["readonly"], (1, 1, 1), &["read", "bitmap", "slow"]),
-            ("bitpos", -3, &["readonly"], (1, 1, 1), &["read", "bitmap", "slow"]),
-            ("bitop", -4, &["write", "denyoom"], (2, -1, 1), &["write", "bitmap", "slow"]),
-            ("bitfield", -2, &["write", "denyoom"], (1, 1, 1), &["write", "bitmap", "slow"]),
-            ("bitfield_ro", -2, &["readonly", "fast"], (1, 1, 1), &["read", "bitmap", "fast"]),
+        let expected: &[InfoRow] = &[
+            (
+                "setbit",
+                4,
+                &["write", "denyoom"],
+                (1, 1, 1),
+                &["write", "bitmap", "slow"],
+            ),
+            (
+                "getbit",
+                3,
+                &["readonly", "fast"],
+                (1, 1, 1),
+                &["read", "bitmap", "fast"],
+            ),
+            (
+                "bitcount",
+                -2,
+                &["readonly"],
+                (1, 1, 1),
+                &["read", "bitmap", "slow"],
+            ),
+            (
+                "bitpos",
+                -3,
+                &["readonly"],
+                (1, 1, 1),
+                &["read", "bitmap", "slow"],
+            ),
+            (
+                "bitop",
+                -4,
+                &["write", "denyoom"],
+                (2, -1, 1),
+                &["write", "bitmap", "slow"],
+            ),
+            (
+                "bitfield",
+                -2,
+                &["write", "denyoom"],
+                (1, 1, 1),
+                &["write", "bitmap", "slow"],
+            ),
+            (
+                "bitfield_ro",
+                -2,
+                &["readonly", "fast"],
+                (1, 1, 1),
+                &["read", "bitmap", "fast"],
+            ),
         ];
         for (name, arity, flags, triple, acl) in expected {
-            let spec = table.get(name.as_bytes()).unwrap_or_else(|| panic!("{name} missing"));
+            let spec = table
+                .get(name.as_bytes())
+                .unwrap_or_else(|| panic!("{name} missing"));
             assert_eq!(spec.arity, *arity, "{name}");
             assert_eq!(spec.flags.names(), *flags, "{name}");
             assert_eq!(spec.keys.legacy_triple(), *triple, "{name}");
@@ -771,8 +883,10 @@ mod tests {
             assert_eq!(spec.group, "bitmap", "{name}");
         }
         let bitop_keys = table.get(b"BITOP").map(|spec| {
-            let args: Vec<bytes::Bytes> =
-                ["bitop", "and", "d", "a", "b"].iter().map(|arg| bytes::Bytes::from(*arg)).collect();
+            let args: Vec<bytes::Bytes> = ["bitop", "and", "d", "a", "b"]
+                .iter()
+                .map(|arg| bytes::Bytes::from(*arg))
+                .collect();
             spec.keys.key_indexes(&args)
         });
         assert_eq!(bitop_keys, Some(vec![2, 3, 4]));
@@ -817,7 +931,10 @@ mod tests {
         node.run("SETBIT n 20 1");
         assert_eq!(node.run("TTL n"), int(100));
         assert_eq!(node.run("STRLEN n"), int(3));
-        assert_eq!(node.run("SETBIT b 1"), error("ERR wrong number of arguments for 'setbit' command"));
+        assert_eq!(
+            node.run("SETBIT b 1"),
+            error("ERR wrong number of arguments for 'setbit' command")
+        );
     }
 
     #[test]
@@ -872,17 +989,43 @@ mod tests {
             (" -100 -1", 26),
         ];
         for (range, expected) in cases {
-            assert_eq!(node.run(&format!("BITCOUNT s{range}")), int(expected), "{range}");
+            assert_eq!(
+                node.run(&format!("BITCOUNT s{range}")),
+                int(expected),
+                "{range}"
+            );
         }
         assert_eq!(node.run("BITCOUNT s 0"), error("ERR syntax error"));
-        assert_eq!(node.run("BITCOUNT s a 1"), error("ERR value is not an integer or out of range"));
-        assert_eq!(node.run("BITCOUNT s 0 x foo"), error("ERR value is not an integer or out of range"));
+        assert_eq!(
+            node.run("BITCOUNT s a 1"),
+            error("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            node.run("BITCOUNT s 0 x foo"),
+            error("ERR value is not an integer or out of range")
+        );
         assert_eq!(node.run("BITCOUNT s 0 1 foo"), error("ERR syntax error"));
-        assert_eq!(node.run("BITCOUNT s 0 1 bit extra"), error("ERR syntax error"));
-        assert_eq!(node.run_args(&[b"BITCOUNT", b"s", b"0", b"-1", b"bit\x00x"]), int(26));
+        assert_eq!(
+            node.run("BITCOUNT s 0 1 bit extra"),
+            error("ERR syntax error")
+        );
+        assert_eq!(
+            node.run_args(&[b"BITCOUNT", b"s", b"0", b"-1", b"bit\x00x"]),
+            int(26)
+        );
         set_raw(&mut node, "ff", b"\xff\xf0\x00");
-        for (range, expected) in [("9 12", 3), ("0 0", 1), ("7 8", 2), ("4 11", 8), ("10 10", 1)] {
-            assert_eq!(node.run(&format!("BITCOUNT ff {range} bit")), int(expected), "{range}");
+        for (range, expected) in [
+            ("9 12", 3),
+            ("0 0", 1),
+            ("7 8", 2),
+            ("4 11", 8),
+            ("10 10", 1),
+        ] {
+            assert_eq!(
+                node.run(&format!("BITCOUNT ff {range} bit")),
+                int(expected),
+                "{range}"
+            );
         }
         node.run("SET e \"\"");
         assert_eq!(node.run("BITCOUNT e"), int(0));
@@ -894,7 +1037,10 @@ mod tests {
         set_raw(&mut node, "long", &long);
         let expected: u32 = long.iter().map(|byte| byte.count_ones()).sum();
         assert_eq!(node.run("BITCOUNT long"), int(i64::from(expected)));
-        assert_eq!(node.run("BITCOUNT"), error("ERR wrong number of arguments for 'bitcount' command"));
+        assert_eq!(
+            node.run("BITCOUNT"),
+            error("ERR wrong number of arguments for 'bitcount' command")
+        );
     }
 
     #[test]
@@ -903,8 +1049,14 @@ mod tests {
         assert_eq!(node.run("BITPOS missing 1"), int(-1));
         assert_eq!(node.run("BITPOS missing 0"), int(0));
         assert_eq!(node.run("BITPOS missing 1 a"), int(-1));
-        assert_eq!(node.run("BITPOS missing 2"), error("ERR The bit argument must be 1 or 0."));
-        assert_eq!(node.run("BITPOS missing x"), error("ERR value is not an integer or out of range"));
+        assert_eq!(
+            node.run("BITPOS missing 2"),
+            error("ERR The bit argument must be 1 or 0.")
+        );
+        assert_eq!(
+            node.run("BITPOS missing x"),
+            error("ERR value is not an integer or out of range")
+        );
         node.run("SET e \"\"");
         assert_eq!(node.run("BITPOS e 0"), int(-1));
         assert_eq!(node.run("BITPOS e 1"), int(-1));
@@ -929,7 +1081,11 @@ mod tests {
             ("1 -1 -5 bit", -1),
         ];
         for (query, expected) in cases {
-            assert_eq!(node.run(&format!("BITPOS ff {query}")), int(expected), "{query}");
+            assert_eq!(
+                node.run(&format!("BITPOS ff {query}")),
+                int(expected),
+                "{query}"
+            );
         }
         set_raw(&mut node, "ones", b"\xff\xff");
         let cases = [
@@ -948,7 +1104,11 @@ mod tests {
             ("0 -100", 16),
         ];
         for (query, expected) in cases {
-            assert_eq!(node.run(&format!("BITPOS ones {query}")), int(expected), "{query}");
+            assert_eq!(
+                node.run(&format!("BITPOS ones {query}")),
+                int(expected),
+                "{query}"
+            );
         }
         set_raw(&mut node, "zero", b"\x00\x00\x00");
         assert_eq!(node.run("BITPOS zero 1"), int(-1));
@@ -961,10 +1121,22 @@ mod tests {
         // Error order: start, then the unit, then end.
         assert_eq!(node.run("BITPOS ones 1 0 1 foo"), error("ERR syntax error"));
         assert_eq!(node.run("BITPOS ones 1 0 x foo"), error("ERR syntax error"));
-        assert_eq!(node.run("BITPOS ones 1 x 0 foo"), error("ERR value is not an integer or out of range"));
-        assert_eq!(node.run("BITPOS ones 1 a"), error("ERR value is not an integer or out of range"));
-        assert_eq!(node.run("BITPOS ones 1 0 a"), error("ERR value is not an integer or out of range"));
-        assert_eq!(node.run("BITPOS ones 1 0 1 bit x"), error("ERR syntax error"));
+        assert_eq!(
+            node.run("BITPOS ones 1 x 0 foo"),
+            error("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            node.run("BITPOS ones 1 a"),
+            error("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            node.run("BITPOS ones 1 0 a"),
+            error("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            node.run("BITPOS ones 1 0 1 bit x"),
+            error("ERR syntax error")
+        );
     }
 
     #[test]
@@ -980,7 +1152,11 @@ mod tests {
         ];
         for (command, expected) in cases {
             assert_eq!(node.run(&format!("BITOP {command}")), int(2), "{command}");
-            assert_eq!(node.run("GET dest"), Frame::Bulk(expected.to_vec()), "{command}");
+            assert_eq!(
+                node.run("GET dest"),
+                Frame::Bulk(expected.to_vec()),
+                "{command}"
+            );
         }
         assert_eq!(node.run("OBJECT ENCODING dest"), bulk("raw"));
         assert_eq!(
@@ -988,7 +1164,10 @@ mod tests {
             error("ERR BITOP NOT must be called with a single source key.")
         );
         assert_eq!(node.run("BITOP nand dest a b"), error("ERR syntax error"));
-        assert_eq!(node.run("BITOP not dest"), error("ERR wrong number of arguments for 'bitop' command"));
+        assert_eq!(
+            node.run("BITOP not dest"),
+            error("ERR wrong number of arguments for 'bitop' command")
+        );
         assert_eq!(node.run("BITOP AND dest a missing"), int(2));
         assert_eq!(node.run("GET dest"), Frame::Bulk(b"\x00\x00".to_vec()));
         assert_eq!(node.run("BITOP and dest missing a"), int(2));
@@ -1019,16 +1198,40 @@ mod tests {
         let mut node = TestNode::new();
         assert_eq!(node.run("BITFIELD bf GET u8 0"), ints(&[0]));
         assert_eq!(node.run("EXISTS bf"), int(0));
-        assert_eq!(node.run("BITFIELD bf SET u8 0 255 GET u8 0"), ints(&[0, 255]));
+        assert_eq!(
+            node.run("BITFIELD bf SET u8 0 255 GET u8 0"),
+            ints(&[0, 255])
+        );
         assert_eq!(node.run("BITFIELD bf INCRBY u8 0 10"), ints(&[9]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT INCRBY u8 0 300"), ints(&[255]));
-        assert_eq!(node.run("BITFIELD bf overflow fail incrby u8 0 1"), Frame::Array(vec![Frame::Null]));
-        assert_eq!(node.run("BITFIELD bf overflow wrap incrby u8 0 1"), ints(&[0]));
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT INCRBY u8 0 300"),
+            ints(&[255])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf overflow fail incrby u8 0 1"),
+            Frame::Array(vec![Frame::Null])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf overflow wrap incrby u8 0 1"),
+            ints(&[0])
+        );
         assert_eq!(node.run("BITFIELD bf SET i8 0 -1"), ints(&[0]));
-        assert_eq!(node.run("BITFIELD bf GET i8 0 GET u4 0 GET i4 4"), ints(&[-1, 15, -1]));
-        assert_eq!(node.run("BITFIELD bf SET u8 #1 200 GET u8 8"), ints(&[0, 200]));
-        assert_eq!(node.run("BITFIELD bf GET u63 0"), ints(&[9_215_490_737_506_877_440]));
-        assert_eq!(node.run("BITFIELD bf GET i64 0"), ints(&[-15_762_598_695_796_736]));
+        assert_eq!(
+            node.run("BITFIELD bf GET i8 0 GET u4 0 GET i4 4"),
+            ints(&[-1, 15, -1])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf SET u8 #1 200 GET u8 8"),
+            ints(&[0, 200])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf GET u63 0"),
+            ints(&[9_215_490_737_506_877_440])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf GET i64 0"),
+            ints(&[-15_762_598_695_796_736])
+        );
         assert_eq!(node.run("BITFIELD bf GET i8 4294967295"), ints(&[0]));
         assert_eq!(node.run("BITFIELD bf"), Frame::Array(vec![]));
         assert_eq!(node.run("BITFIELD missing"), Frame::Array(vec![]));
@@ -1048,19 +1251,40 @@ mod tests {
         let mut node = TestNode::new();
         node.run("BITFIELD bf SET u8 0 255");
         assert_eq!(node.run("BITFIELD bf SET u8 0 -1"), ints(&[255]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT SET u8 0 -1"), ints(&[255]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW FAIL SET u8 0 -1"), Frame::Array(vec![Frame::Null]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT SET i8 0 200"), ints(&[-1]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT SET i8 0 -200"), ints(&[127]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW WRAP SET i8 0 200"), ints(&[-128]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW WRAP SET i8 0 -200"), ints(&[-56]));
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT SET u8 0 -1"),
+            ints(&[255])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW FAIL SET u8 0 -1"),
+            Frame::Array(vec![Frame::Null])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT SET i8 0 200"),
+            ints(&[-1])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT SET i8 0 -200"),
+            ints(&[127])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW WRAP SET i8 0 200"),
+            ints(&[-128])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW WRAP SET i8 0 -200"),
+            ints(&[-56])
+        );
         assert_eq!(node.run("BITFIELD bf GET i8 0"), ints(&[56]));
         node.run("BITFIELD bf SET u8 8 200");
         assert_eq!(
             node.run("BITFIELD bf SET i64 0 -9223372036854775808 INCRBY i64 0 -1"),
             ints(&[4_091_520_261_466_095_616, 9_223_372_036_854_775_807])
         );
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT INCRBY i64 0 -1"), ints(&[9_223_372_036_854_775_806]));
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT INCRBY i64 0 -1"),
+            ints(&[9_223_372_036_854_775_806])
+        );
         assert_eq!(
             node.run("BITFIELD bf OVERFLOW FAIL INCRBY i64 0 -1"),
             ints(&[9_223_372_036_854_775_805])
@@ -1070,7 +1294,11 @@ mod tests {
                 "BITFIELD bf SET i64 0 9223372036854775807 OVERFLOW SAT INCRBY i64 0 1 \
                  OVERFLOW WRAP INCRBY i64 0 5"
             ),
-            ints(&[9_223_372_036_854_775_805, 9_223_372_036_854_775_807, -9_223_372_036_854_775_804])
+            ints(&[
+                9_223_372_036_854_775_805,
+                9_223_372_036_854_775_807,
+                -9_223_372_036_854_775_804
+            ])
         );
         assert_eq!(
             node.run("BITFIELD bf SET u63 0 9223372036854775807 INCRBY u63 0 1"),
@@ -1080,21 +1308,45 @@ mod tests {
             node.run("BITFIELD bf OVERFLOW SAT INCRBY u63 0 -1 INCRBY u63 0 -9223372036854775808"),
             ints(&[0, 0])
         );
-        assert_eq!(node.run("BITFIELD bf GET u1 0 GET i1 0 SET i1 0 1 GET i1 0"), ints(&[0, 0, 0, -1]));
-        assert_eq!(node.run("BITFIELD bf SET i1 0 -1 INCRBY i1 0 1"), ints(&[-1, 0]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT INCRBY i1 0 5"), ints(&[0]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT INCRBY u2 0 -5"), ints(&[0]));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW SAT INCRBY u2 0 7"), ints(&[3]));
+        assert_eq!(
+            node.run("BITFIELD bf GET u1 0 GET i1 0 SET i1 0 1 GET i1 0"),
+            ints(&[0, 0, 0, -1])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf SET i1 0 -1 INCRBY i1 0 1"),
+            ints(&[-1, 0])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT INCRBY i1 0 5"),
+            ints(&[0])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT INCRBY u2 0 -5"),
+            ints(&[0])
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW SAT INCRBY u2 0 7"),
+            ints(&[3])
+        );
     }
 
     #[test]
     fn bitfield_errors() {
         let mut node = TestNode::new();
-        for bad_type in ["u64", "i65", "i0", "x8", "I8", "U8", "\"\"", "i", "i08", "i+8", "u-1"] {
-            assert_eq!(node.run(&format!("BITFIELD bf GET {bad_type} 0")), error(BAD_TYPE), "{bad_type}");
+        for bad_type in [
+            "u64", "i65", "i0", "x8", "I8", "U8", "\"\"", "i", "i08", "i+8", "u-1",
+        ] {
+            assert_eq!(
+                node.run(&format!("BITFIELD bf GET {bad_type} 0")),
+                error(BAD_TYPE),
+                "{bad_type}"
+            );
         }
         // The width is read as a C string.
-        assert_eq!(node.run_args(&[b"BITFIELD", b"bf", b"GET", b"i8\x00zz", b"0"]), ints(&[0]));
+        assert_eq!(
+            node.run_args(&[b"BITFIELD", b"bf", b"GET", b"i8\x00zz", b"0"]),
+            ints(&[0])
+        );
         for bad_offset in ["-1", "#-1", "4294967296", "abc", "\"\"", "#", "#536870912"] {
             assert_eq!(
                 node.run(&format!("BITFIELD bf GET u8 {bad_offset}")),
@@ -1104,9 +1356,18 @@ mod tests {
         }
         assert_eq!(node.run("BITFIELD bf GET u8 #536870911"), ints(&[0]));
         // `#n * bits` wraps like C and then fails the range check.
-        assert_eq!(node.run("BITFIELD bf GET i64 #9223372036854775807"), error(BAD_OFFSET));
-        assert_eq!(node.run("BITFIELD bf GET u2 #9223372036854775807"), error(BAD_OFFSET));
-        assert_eq!(node.run("BITFIELD bf OVERFLOW foo GET i8 0"), error("ERR Invalid OVERFLOW type specified"));
+        assert_eq!(
+            node.run("BITFIELD bf GET i64 #9223372036854775807"),
+            error(BAD_OFFSET)
+        );
+        assert_eq!(
+            node.run("BITFIELD bf GET u2 #9223372036854775807"),
+            error(BAD_OFFSET)
+        );
+        assert_eq!(
+            node.run("BITFIELD bf OVERFLOW foo GET i8 0"),
+            error("ERR Invalid OVERFLOW type specified")
+        );
         for syntax in [
             "BITFIELD bf OVERFLOW",
             "BITFIELD bf GET i8",
@@ -1116,9 +1377,15 @@ mod tests {
         ] {
             assert_eq!(node.run(syntax), error("ERR syntax error"), "{syntax}");
         }
-        assert_eq!(node.run("BITFIELD bf SET i8 0 abc"), error("ERR value is not an integer or out of range"));
+        assert_eq!(
+            node.run("BITFIELD bf SET i8 0 abc"),
+            error("ERR value is not an integer or out of range")
+        );
         assert_eq!(node.run("EXISTS bf"), int(0));
-        assert_eq!(node.run("BITFIELD"), error("ERR wrong number of arguments for 'bitfield' command"));
+        assert_eq!(
+            node.run("BITFIELD"),
+            error("ERR wrong number of arguments for 'bitfield' command")
+        );
     }
 
     #[test]
@@ -1126,12 +1393,18 @@ mod tests {
         let mut node = TestNode::new();
         node.run("BITFIELD bf SET u8 0 255");
         assert_eq!(node.run("BITFIELD_RO bf GET u8 0"), ints(&[255]));
-        assert_eq!(node.run("BITFIELD_RO bf OVERFLOW SAT GET u8 0"), ints(&[255]));
+        assert_eq!(
+            node.run("BITFIELD_RO bf OVERFLOW SAT GET u8 0"),
+            ints(&[255])
+        );
         let read_only = error("ERR BITFIELD_RO only supports the GET subcommand");
         assert_eq!(node.run("BITFIELD_RO bf SET u8 0 1"), read_only);
         assert_eq!(node.run("BITFIELD_RO bf INCRBY u8 0 1"), read_only);
         assert_eq!(node.run("BITFIELD_RO bf GET u8 x"), error(BAD_OFFSET));
-        assert_eq!(node.run("BITFIELD_RO bf SET u8 0"), error("ERR syntax error"));
+        assert_eq!(
+            node.run("BITFIELD_RO bf SET u8 0"),
+            error("ERR syntax error")
+        );
         assert_eq!(node.run("BITFIELD_RO nope GET u8 0"), ints(&[0]));
         assert_eq!(node.run("GET bf"), Frame::Bulk(vec![255]));
     }
@@ -1147,7 +1420,10 @@ mod tests {
         assert_eq!(node.run("BITFIELD nb SET u8 8 0 SET u8 0 0"), ints(&[0, 0]));
         assert_eq!(dirty(&node), start + 4);
         // FAIL creates the key (zero-filled) but counts no change.
-        assert_eq!(node.run("BITFIELD nb2 OVERFLOW FAIL INCRBY u8 0 300"), Frame::Array(vec![Frame::Null]));
+        assert_eq!(
+            node.run("BITFIELD nb2 OVERFLOW FAIL INCRBY u8 0 300"),
+            Frame::Array(vec![Frame::Null])
+        );
         assert_eq!(node.run("EXISTS nb2"), int(1));
         assert_eq!(dirty(&node), start + 4);
         assert_eq!(node.run("BITFIELD nb2 INCRBY u8 0 256"), ints(&[0]));
@@ -1159,5 +1435,88 @@ mod tests {
         node.run("BITFIELD_RO missing GET u8 0");
         node.run("BITFIELD nb3 SET u8 0 1");
         assert_eq!(hits_misses(&node), (before.0 + 1, before.1 + 1));
+    }
+
+    /// Deterministic xorshift stream for argument soups.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn hostile_arguments_never_panic() {
+        let mut node = TestNode::new();
+        // Offsets stay below 4096 bytes, so no test allocates much.
+        node.engine.node.limits.proto_max_bulk_len_bytes = 4096;
+        node.run("SET s hello");
+        node.run("SET n 42");
+        node.run("SET e \"\"");
+        let keys: &[&[u8]] = &[b"s", b"n", b"e", b"missing"];
+        let tokens: &[&[u8]] = &[
+            b"",
+            b"0",
+            b"1",
+            b"-1",
+            b"7",
+            b"32767",
+            b"32768",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"#0",
+            b"#-1",
+            b"#4095",
+            b"#9223372036854775807",
+            b"i64",
+            b"u63",
+            b"u64",
+            b"i1",
+            b"u1",
+            b"i8\x00",
+            b"get",
+            b"set",
+            b"incrby",
+            b"overflow",
+            b"wrap",
+            b"sat",
+            b"fail",
+            b"bit",
+            b"byte",
+            b"and",
+            b"not",
+            b"s",
+            b"n",
+        ];
+        let commands = [
+            "SETBIT",
+            "GETBIT",
+            "BITCOUNT",
+            "BITPOS",
+            "BITOP",
+            "BITFIELD",
+            "BITFIELD_RO",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for command in commands {
+            for _ in 0..300 {
+                let mut args: Vec<&[u8]> = vec![command.as_bytes()];
+                args.push(keys[(xorshift(&mut state) % keys.len() as u64) as usize]);
+                for _ in 0..xorshift(&mut state) % 9 {
+                    args.push(tokens[(xorshift(&mut state) % tokens.len() as u64) as usize]);
+                }
+                if let Frame::Error(text) = node.run_args(&args) {
+                    assert!(
+                        text.starts_with("ERR ") || text.starts_with("WRONGTYPE "),
+                        "{command}: {text}"
+                    );
+                }
+            }
+        }
+        for key in keys {
+            if let Frame::Integer(length) = node.run_args(&[b"STRLEN", key]) {
+                assert!(length <= 4096 + 8, "{length}");
+            }
+        }
     }
 }

@@ -537,7 +537,7 @@ fn mget(ctx: &mut Ctx<'_>) -> CommandResult {
 /// Redis's `msetGenericCommand`: an odd pair count is an arity error; with
 /// `nx` nothing is written when any key exists. Each pair is one change.
 fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
-    if ctx.args.len() % 2 == 0 {
+    if !ctx.args[1..].chunks_exact(2).remainder().is_empty() {
         return Err(CommandError::WrongArity(ctx.spec.name.to_string()));
     }
     let (db, now_ms) = (ctx.client.db, ctx.now_ms);
@@ -1813,11 +1813,20 @@ mod tests {
         node.engine.node.dirty
     }
 
+    /// (name, arity, flags, (first, last, step), ACL categories) as COMMAND INFO prints them.
+    type InfoRow = (
+        &'static str,
+        i32,
+        &'static [&'static str],
+        (i32, i32, i32),
+        &'static [&'static str],
+    );
+
     #[test]
     fn rows_match_redis_command_info() {
         let table = crate::commands::table();
         // (name, arity, flags, first, last, step, acl) from COMMAND INFO, 7.0.15.
-        let expected: &[(&str, i32, &[&str], (i32, i32, i32), &[&str])] = &[
+        let expected: &[InfoRow] = &[
             (
                 "get",
                 2,
@@ -2152,7 +2161,9 @@ mod tests {
         // until it is touched, and GET then misses.
         let mut node = TestNode::new();
         assert_eq!(node.run("SET k v EXAT 1"), ok());
+        assert_eq!(node.run("DBSIZE"), int(1));
         assert_eq!(node.run("GET k"), Frame::Null);
+        assert_eq!(node.run("DBSIZE"), int(0));
         assert_eq!(node.run("SET k v PXAT 1 GET"), Frame::Null);
         assert_eq!(node.run("EXISTS k"), int(0));
     }
@@ -2452,6 +2463,10 @@ mod tests {
     #[test]
     fn incrbyfloat() {
         let mut node = TestNode::new();
+        // Results are stored as created strings, never int-encoded.
+        assert_eq!(node.run("INCRBYFLOAT e 3000"), bulk("3000"));
+        assert_eq!(node.run("OBJECT ENCODING e"), bulk("embstr"));
+        assert_eq!(node.run("INCRBYFLOAT e 0.5"), bulk("3000.5"));
         assert_eq!(node.run("INCRBYFLOAT f 10.5"), bulk("10.5"));
         assert_eq!(node.run("INCRBYFLOAT f 3.0e3"), bulk("3010.5"));
         assert_eq!(
@@ -2697,5 +2712,117 @@ mod tests {
             node.run("LCS a b"),
             error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
         );
+    }
+
+    #[test]
+    fn lcs_idx_is_a_map_in_resp3() {
+        let mut node = TestNode::new();
+        node.run("HELLO 3");
+        node.run("SET a ohmytext");
+        node.run("SET b mynewtext");
+        let range = array(vec![
+            array(vec![int(4), int(7)]),
+            array(vec![int(5), int(8)]),
+        ]);
+        assert_eq!(
+            node.run("LCS a b IDX MINMATCHLEN 4"),
+            Frame::Map(vec![
+                (bulk("matches"), array(vec![range])),
+                (bulk("len"), int(6)),
+            ])
+        );
+    }
+
+    /// Deterministic xorshift stream for argument soups.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn hostile_arguments_never_panic() {
+        let mut node = TestNode::new();
+        // Keep accidental huge offsets cheap.
+        node.engine.node.limits.proto_max_bulk_len_bytes = 4096;
+        node.run("SET s hello");
+        node.run("SET n 42");
+        node.run("SET e \"\"");
+        node.run_args(&[b"SET", b"bin", b"\x00\xff\x80"]);
+        let keys: &[&[u8]] = &[b"s", b"n", b"e", b"bin", b"missing"];
+        let tokens: &[&[u8]] = &[
+            b"",
+            b"0",
+            b"1",
+            b"-1",
+            b"4095",
+            b"4096",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"9223372036854775808",
+            b"1.5",
+            b"1e400",
+            b"inf",
+            b"nan",
+            b"0x1p3",
+            b"\x00",
+            b"nx",
+            b"xx",
+            b"get",
+            b"ex",
+            b"px",
+            b"exat",
+            b"pxat",
+            b"keepttl",
+            b"persist",
+            b"len",
+            b"idx",
+            b"minmatchlen",
+            b"withmatchlen",
+            b"s",
+            b"n",
+        ];
+        let commands = [
+            "GET",
+            "SET",
+            "SETNX",
+            "SETEX",
+            "PSETEX",
+            "GETSET",
+            "GETDEL",
+            "GETEX",
+            "MGET",
+            "MSET",
+            "MSETNX",
+            "APPEND",
+            "STRLEN",
+            "INCR",
+            "DECR",
+            "INCRBY",
+            "DECRBY",
+            "INCRBYFLOAT",
+            "GETRANGE",
+            "SUBSTR",
+            "SETRANGE",
+            "LCS",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for command in commands {
+            for _ in 0..150 {
+                let mut args: Vec<&[u8]> = vec![command.as_bytes()];
+                args.push(keys[(xorshift(&mut state) % keys.len() as u64) as usize]);
+                for _ in 0..xorshift(&mut state) % 6 {
+                    args.push(tokens[(xorshift(&mut state) % tokens.len() as u64) as usize]);
+                }
+                if let Frame::Error(text) = node.run_args(&args) {
+                    assert!(
+                        text.starts_with("ERR ") || text.starts_with("WRONGTYPE "),
+                        "{command}: {text}"
+                    );
+                }
+            }
+        }
+        assert!(node.engine.node.keyspace.total_keys() <= 64);
     }
 }
