@@ -1,6 +1,8 @@
 //! Per-connection state the engine keeps (Redis's `client` struct minus the
 //! socket and buffers, which belong to the server shell).
 
+use std::collections::BTreeSet;
+
 use bytes::Bytes;
 
 /// A client's identity in the engine (`CLIENT ID`).
@@ -73,6 +75,21 @@ pub struct Client {
     pub close_after_reply: bool,
     /// Buffer sizes, refreshed by the shell.
     pub buffers: BufferStats,
+    // --- Pub/Sub (owned by commands/pubsub.rs) ---
+    /// SUBSCRIBE channels (Redis `c->pubsub_channels`).
+    pub pubsub_channels: BTreeSet<Bytes>,
+    /// PSUBSCRIBE patterns in subscription order: Redis 7.0 keeps them in a
+    /// list, and PUNSUBSCRIBE without arguments replies in that order.
+    pub pubsub_patterns: Vec<Bytes>,
+    /// SSUBSCRIBE shard channels (Redis `c->pubsubshard_channels`).
+    pub pubsub_shard_channels: BTreeSet<Bytes>,
+    // --- Cluster (owned by commands/cluster.rs) ---
+    /// ASKING was sent: the next command may be served on an importing slot
+    /// (Redis `CLIENT_ASKING`; one-shot, cleared as each command starts).
+    pub asking: bool,
+    /// READONLY was sent: reads of my primary's slots are served on this
+    /// replica (Redis `CLIENT_READONLY`; READWRITE and RESET clear it).
+    pub readonly: bool,
 }
 
 impl Client {
@@ -98,6 +115,30 @@ impl Client {
             monitor: false,
             close_after_reply: false,
             buffers: BufferStats::default(),
+            pubsub_channels: BTreeSet::new(),
+            pubsub_patterns: Vec::new(),
+            pubsub_shard_channels: BTreeSet::new(),
+            asking: false,
+            readonly: false,
         }
+    }
+
+    /// Channels plus patterns (Redis `clientSubscriptionsCount`): the count
+    /// SUBSCRIBE/PSUBSCRIBE and their UNSUBSCRIBEs reply with; CLIENT LIST
+    /// shows the parts as `sub=` and `psub=`.
+    pub fn subscription_count(&self) -> usize {
+        self.pubsub_channels.len() + self.pubsub_patterns.len()
+    }
+
+    /// Shard channels (Redis `clientShardSubscriptionsCount`, CLIENT LIST `ssub=`).
+    pub fn shard_subscription_count(&self) -> usize {
+        self.pubsub_shard_channels.len()
+    }
+
+    /// True while subscribed to anything (Redis's `CLIENT_PUBSUB` flag,
+    /// CLIENT LIST flag `P`): a RESP2 client in this state may only run
+    /// (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET.
+    pub fn is_pubsub(&self) -> bool {
+        self.subscription_count() + self.shard_subscription_count() > 0
     }
 }

@@ -36,9 +36,8 @@ pub struct Engine {
     /// All state.
     pub node: Node,
     table: CommandTable,
-    /// The client executing, with the full name and args of its command, for
-    /// `record_duration`.
-    last_call: Option<(ClientId, &'static str, Vec<Bytes>)>,
+    /// The row of the last executed command, for `record_duration`.
+    last_spec: Option<&'static CommandSpec>,
 }
 
 impl Engine {
@@ -47,7 +46,7 @@ impl Engine {
         Engine {
             node: Node::new(config, seed, now_ms),
             table: commands::table(),
-            last_call: None,
+            last_spec: None,
         }
     }
 
@@ -75,7 +74,10 @@ impl Engine {
 
     /// Forgets a closed connection.
     pub fn disconnect(&mut self, id: ClientId) {
-        self.node.clients.remove(id);
+        if let Some(mut client) = self.node.clients.remove(id) {
+            // Pub/Sub: drop the client's subscriptions from the node registry.
+            commands::pubsub::unsubscribe_all(&mut self.node, &mut client);
+        }
         self.node.monitors.retain(|monitor| *monitor != id);
     }
 
@@ -112,6 +114,9 @@ impl Engine {
             return ExecOutcome::Done;
         }
         client.last_interaction_ms = now_ms;
+        // Cluster: ASKING is one-shot; every command but ASKING itself clears
+        // it (Redis resetClient). Taken here, restored only if paused.
+        let asking = std::mem::take(&mut client.asking);
         let reply_start = out.len();
         let spec = match self.resolve(args) {
             Ok(spec) => spec,
@@ -124,7 +129,21 @@ impl Engine {
             self.reject(client, Some(spec), &error, out);
             return self.finish_reply(client, out, reply_start);
         }
+        // Cluster: redirect keyed commands this node must not serve (MOVED,
+        // ASK, CROSSSLOT, TRYAGAIN, CLUSTERDOWN), after auth as in Redis.
+        let route = commands::cluster::route(&mut self.node, client, spec, args, asking, now_ms);
+        if let Err(error) = route {
+            self.reject(client, Some(spec), &error, out);
+            return self.finish_reply(client, out, reply_start);
+        }
+        // Pub/Sub: a subscribed RESP2 client may run only a few commands
+        // (checked after auth, before the pause, as in Redis processCommand).
+        if let Err(error) = commands::pubsub::check_context(client, spec) {
+            self.reject(client, Some(spec), &error, out);
+            return self.finish_reply(client, out, reply_start);
+        }
         if self.is_paused(spec, now_ms) {
+            client.asking = asking;
             return ExecOutcome::Paused;
         }
         let Some(handler) = spec.handler else {
@@ -136,6 +155,11 @@ impl Engine {
         };
         let full_name = commands::full_name(spec);
         client.last_command = full_name;
+        // Pub/Sub: RESET drops subscriptions; PING in RESP2 subscribed mode
+        // replies ["pong", <arg>].
+        let handler = commands::pubsub::prepare(&mut self.node, client, spec, handler);
+        // Cluster: SELECT is restricted; RESET clears READONLY.
+        let handler = commands::cluster::prepare(&self.node, client, spec, handler);
         let mut ctx = Ctx {
             args,
             node: &mut self.node,
@@ -160,7 +184,7 @@ impl Engine {
         if !spec.flags.contains(Flags::SKIP_MONITOR) && !spec.flags.contains(Flags::ADMIN) {
             self.feed_monitors(client, args, now_us);
         }
-        self.last_call = Some((client.id, full_name, args.to_vec()));
+        self.last_spec = Some(spec);
         self.finish_reply(client, out, reply_start)
     }
 
@@ -293,36 +317,34 @@ impl Engine {
     }
 
     /// Records how long the last executed command took (measured by the
-    /// shell): commandstats, SLOWLOG, LATENCY.
-    pub fn record_duration(&mut self, duration_us: i64, now_ms: i64) {
-        let Some((id, full_name, args)) = self.last_call.take() else {
+    /// shell around `execute`): commandstats, SLOWLOG, LATENCY. `args` are
+    /// the same arguments that were executed.
+    pub fn record_duration(&mut self, id: ClientId, args: &[Bytes], duration_us: i64, now_ms: i64) {
+        let Some(spec) = self.last_spec.take() else {
             return;
         };
-        if let Some(stats) = self.node.stats.commands.get_mut(full_name) {
+        if let Some(stats) = self.node.stats.commands.get_mut(commands::full_name(spec)) {
             stats.usec += duration_us.max(0) as u64;
         }
-        let skip_slowlog = self
-            .table
-            .get(args[0].as_ref())
-            .is_some_and(|spec| spec.flags.contains(Flags::SKIP_SLOWLOG));
-        if skip_slowlog {
+        if spec.flags.contains(Flags::SKIP_SLOWLOG) {
             return;
         }
-        let (peer, name) = match self.node.clients.get(id) {
-            Some(client) => (
-                client.connection.peer_addr.clone(),
-                client.name.clone().unwrap_or_default(),
-            ),
-            None => (String::new(), Bytes::new()),
-        };
-        self.node
-            .slowlog
-            .record(&args, duration_us, now_ms / 1000, &peer, &name);
-        let threshold_ms = self.node.config.get_i64("latency-monitor-threshold").max(0) as u64;
+        if self.node.slowlog.would_record(duration_us) {
+            let (peer, name) = match self.node.clients.get(id) {
+                Some(client) => (
+                    client.connection.peer_addr.clone(),
+                    client.name.clone().unwrap_or_default(),
+                ),
+                None => (String::new(), Bytes::new()),
+            };
+            self.node
+                .slowlog
+                .record(args, duration_us, now_ms / 1000, &peer, &name);
+        }
         self.node.latency.record(
             "command",
             (duration_us / 1000).max(0) as u64,
-            threshold_ms,
+            self.node.limits.latency_monitor_threshold_ms,
             now_ms / 1000,
         );
     }

@@ -16,10 +16,12 @@ pub mod table;
 pub mod testing;
 
 pub use client::{BufferStats, Client, ClientId, ConnectInfo, ReplyMode};
+pub use commands::cluster::{delete_keys_in_slots, flush_all_data, slots_with_keys};
+pub use commands::pubsub::{deliver_publish, unsubscribe_shard_slot};
 pub use context::Ctx;
 pub use engine::{Engine, ExecOutcome, MAX_CLIENTS_ERROR};
 pub use error::CommandError;
-pub use node::{Effect, MemoryReport, Node, ProcessInfo};
+pub use node::{Effect, MemoryReport, Node, ProcessInfo, PubSub};
 pub use table::{CommandSpec, CommandTable, Flags, KeySpec};
 
 /// The Redis version Shoal is compatible with, reported where clients look

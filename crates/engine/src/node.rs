@@ -3,7 +3,9 @@
 //! outbox of effects for the shell. There is exactly one owner of a `Node`
 //! (the engine), so the data path takes no locks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
 
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
@@ -26,6 +28,8 @@ pub struct Limits {
     pub idle_timeout_seconds: i64,
     /// Normal-class `client-output-buffer-limit`: (hard, soft, soft seconds).
     pub output_buffer_limit_normal: (u64, u64, u64),
+    /// `latency-monitor-threshold` (0 = off).
+    pub latency_monitor_threshold_ms: u64,
 }
 
 impl Limits {
@@ -40,6 +44,7 @@ impl Limits {
             max_clients: config.get_i64("maxclients").max(0) as u64,
             idle_timeout_seconds: config.get_i64("timeout"),
             output_buffer_limit_normal: (hard, soft, seconds.max(0) as u64),
+            latency_monitor_threshold_ms: config.get_i64("latency-monitor-threshold").max(0) as u64,
         }
     }
 }
@@ -70,6 +75,36 @@ pub enum Effect {
     ConfigChanged(Vec<&'static str>),
     /// Write the configuration file (CONFIG REWRITE).
     RewriteConfig,
+    /// Write `ClusterState::to_nodes_conf()` to nodes.conf and fsync it
+    /// (CLUSTER SAVECONFIG; Redis `clusterSaveConfig(1)`).
+    SaveClusterConfig,
+    /// A PUBLISH (`shard: false`) or SPUBLISH (`shard: true`) ran on a
+    /// cluster node: forward it over the cluster bus (Redis
+    /// `clusterPropagatePublish` / `clusterPropagatePublishShard`). Receivers
+    /// deliver it with `deliver_publish`, which never re-propagates.
+    ClusterPublish {
+        /// The channel (or shard channel).
+        channel: Bytes,
+        /// The message.
+        message: Bytes,
+        /// SPUBLISH (to the shard's nodes only) rather than PUBLISH (to all).
+        shard: bool,
+    },
+}
+
+/// Pub/Sub subscriptions of the whole node (Redis `server.pubsub_channels`,
+/// `server.pubsub_patterns`, `server.pubsubshard_channels`). Ordered maps
+/// keep PUBSUB CHANNELS and delivery order deterministic. An entry exists
+/// only while it has at least one subscriber. Maintained by
+/// `commands/pubsub.rs` only.
+#[derive(Debug, Default)]
+pub struct PubSub {
+    /// Channel → subscribed clients.
+    pub channels: BTreeMap<Bytes, BTreeSet<ClientId>>,
+    /// Pattern → subscribed clients.
+    pub patterns: BTreeMap<Bytes, BTreeSet<ClientId>>,
+    /// Shard channel → subscribed clients.
+    pub shard_channels: BTreeMap<Bytes, BTreeSet<ClientId>>,
 }
 
 /// Per-command statistics (INFO commandstats).
@@ -117,10 +152,41 @@ pub struct Stats {
 }
 
 /// Registry of connected clients. The executing client is taken out while
-/// its command runs (so a handler holds `&mut Client` and `&mut Node`).
+/// its command runs (so a handler holds `&mut Client` and `&mut Node`); that
+/// happens per command, so it is a hash map with a fixed (deterministic)
+/// hasher rather than an ordered map. Iteration order is by id.
 #[derive(Debug, Default)]
 pub struct ClientRegistry {
-    clients: BTreeMap<ClientId, Box<Client>>,
+    clients: hashbrown::HashMap<ClientId, Box<Client>, IdHasherBuilder>,
+}
+
+/// Hasher for small integer ids: one multiply (Fibonacci hashing).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasherBuilder;
+
+/// The hasher built by `IdHasherBuilder`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::BuildHasher for IdHasherBuilder {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl ClientRegistry {
@@ -146,12 +212,20 @@ impl ClientRegistry {
 
     /// All registered clients in id order.
     pub fn iter(&self) -> impl Iterator<Item = &Client> {
-        self.clients.values().map(|client| &**client)
+        let mut clients: Vec<&Client> = self.clients.values().map(|client| &**client).collect();
+        clients.sort_unstable_by_key(|client| client.id);
+        clients.into_iter()
     }
 
-    /// All registered clients, mutably.
+    /// All registered clients, mutably, in id order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Client> {
-        self.clients.values_mut().map(|client| &mut **client)
+        let mut clients: Vec<&mut Client> = self
+            .clients
+            .values_mut()
+            .map(|client| &mut **client)
+            .collect();
+        clients.sort_unstable_by_key(|client| client.id);
+        clients.into_iter()
     }
 
     /// Number of registered clients (not counting one taken out to execute).
@@ -242,6 +316,14 @@ pub struct Node {
     pub last_save_seconds: i64,
     /// Clients in MONITOR mode.
     pub monitors: Vec<ClientId>,
+    /// Pub/Sub subscriptions (INFO stats `pubsub_channels` = `channels.len()`,
+    /// `pubsub_patterns` = `patterns.len()`, `pubsubshard_channels` =
+    /// `shard_channels.len()`).
+    pub pubsub: PubSub,
+    /// The cluster state machine when `cluster-enabled yes`; the shell
+    /// creates or loads it after `Node::new` and drains its effects. `None`
+    /// means standalone: CLUSTER commands are refused, nothing is routed.
+    pub cluster: Option<shoal_cluster::state::ClusterState>,
 }
 
 impl Node {
@@ -277,6 +359,8 @@ impl Node {
             active_expire_enabled: true,
             last_save_seconds: now_ms / 1000,
             monitors: Vec::new(),
+            pubsub: PubSub::default(),
+            cluster: None,
         }
     }
 

@@ -55,6 +55,11 @@ impl SlowLog {
         self.entries.truncate(max_len);
     }
 
+    /// True when a command of this duration would be logged.
+    pub fn would_record(&self, duration_us: i64) -> bool {
+        self.threshold_us >= 0 && duration_us >= self.threshold_us
+    }
+
     /// Records a command if it was slow enough.
     pub fn record(
         &mut self,
@@ -64,7 +69,7 @@ impl SlowLog {
         peer: &str,
         client_name: &Bytes,
     ) {
-        if self.threshold_us < 0 || duration_us < self.threshold_us {
+        if !self.would_record(duration_us) {
             return;
         }
         let mut kept: Vec<Bytes> = Vec::with_capacity(args.len().min(MAX_ARGS));

@@ -218,6 +218,36 @@ impl CommandSpec {
         subcommands: &[],
     };
 
+    /// A leaf row (a handler, no subcommands). Families wrap this with their
+    /// group so their rows stay one line each.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn leaf(
+        name: &'static str,
+        arity: i32,
+        flags: Flags,
+        acl_categories: &'static [&'static str],
+        keys: KeySpec,
+        group: &'static str,
+        summary: &'static str,
+        since: &'static str,
+        complexity: &'static str,
+        handler: Handler,
+    ) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            acl_categories,
+            keys,
+            group,
+            summary,
+            since,
+            complexity,
+            handler: Some(handler),
+            subcommands: &[],
+        }
+    }
+
     /// True when `argc` satisfies the arity rule.
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
@@ -243,9 +273,9 @@ impl CommandSpec {
 
 /// The whole table: all family slices, looked up case-insensitively.
 pub struct CommandTable {
-    // Lookups only; never iterated, so the std hasher's random seed cannot
-    // change any output.
-    by_name: std::collections::HashMap<&'static str, &'static CommandSpec>,
+    // Lookups only, never iterated; a fixed fast hasher (names are short).
+    by_name:
+        std::collections::HashMap<&'static str, &'static CommandSpec, crate::node::IdHasherBuilder>,
     ordered: Vec<&'static CommandSpec>,
 }
 
@@ -253,7 +283,7 @@ impl CommandTable {
     /// Builds the lookup map from family slices. Panics on a duplicate name
     /// (a programming error caught by the table test).
     pub fn new(families: &[&'static [CommandSpec]]) -> Self {
-        let mut by_name = std::collections::HashMap::new();
+        let mut by_name = std::collections::HashMap::with_hasher(crate::node::IdHasherBuilder);
         let mut ordered = Vec::new();
         for family in families {
             for spec in family.iter() {

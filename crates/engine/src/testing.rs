@@ -19,6 +19,7 @@ pub struct TestNode {
     /// Current Unix time in ms (tests advance it by hand).
     pub now_ms: i64,
     out: ReplyWriter,
+    last_args: Vec<Bytes>,
 }
 
 impl Default for TestNode {
@@ -52,6 +53,7 @@ impl TestNode {
             client,
             now_ms,
             out: ReplyWriter::new(Protocol::Resp2),
+            last_args: Vec::new(),
         }
     }
 
@@ -71,6 +73,7 @@ impl TestNode {
             .engine
             .execute(self.client, &args, self.now_ms * 1000, &mut self.out);
         assert_ne!(outcome, ExecOutcome::Paused, "test command was paused");
+        self.last_args = args;
         let bytes = self.out.take();
         self.out.set_protocol(if self.resp3() {
             Protocol::Resp3
@@ -98,6 +101,13 @@ impl TestNode {
             .clients
             .get(self.client)
             .is_some_and(|client| client.resp == 3)
+    }
+
+    /// Records a duration for the last command run, as the shell does after
+    /// timing `execute`.
+    pub fn record_duration(&mut self, duration_us: i64) {
+        self.engine
+            .record_duration(self.client, &self.last_args, duration_us, self.now_ms);
     }
 
     /// Advances the clock.

@@ -130,7 +130,7 @@ impl Session {
                 Step::Continue => {}
                 Step::Close => return,
             }
-            self.shared.run_effects();
+            crate::cluster_bus::pump(&self.shared);
             if self.flush_pushes(stream).await.is_err() {
                 return;
             }
@@ -166,9 +166,7 @@ impl Session {
                 Ok(None) => break,
                 Err(error) => {
                     self.out.raw(&error.reply_bytes());
-                    let mut engine = self.shared.engine.borrow_mut();
-                    engine.node.count_error("ERR");
-                    drop(engine);
+                    self.shared.engine.borrow_mut().node.count_error("ERR");
                     let _ = self.write_out(stream).await;
                     return Step::Close;
                 }
@@ -180,7 +178,12 @@ impl Session {
                     let now = now_us();
                     let outcome = engine.execute(self.id, &request, now, &mut self.out);
                     if outcome != ExecOutcome::Paused {
-                        engine.record_duration(started.elapsed().as_micros() as i64, now / 1000);
+                        engine.record_duration(
+                            self.id,
+                            &request,
+                            started.elapsed().as_micros() as i64,
+                            now / 1000,
+                        );
                     }
                     outcome
                 };

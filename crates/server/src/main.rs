@@ -6,6 +6,7 @@
 //! `Rc<RefCell<_>>` that a connection borrows only between awaits, so there
 //! is exactly one owner of the data and no lock on the data path.
 
+mod cluster_bus;
 mod connection;
 mod logging;
 mod shell;

@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) connections: RefCell<HashMap<ClientId, Rc<ConnectionHandle>>>,
     pub(crate) shutdown: Notify,
     pub(crate) shutting_down: Cell<bool>,
+    /// Cluster bus state, when `cluster-enabled yes`.
+    pub(crate) bus: Option<crate::cluster_bus::Bus>,
 }
 
 /// Unix time in microseconds.
@@ -90,11 +92,32 @@ impl Shared {
                 }
                 Effect::ConfigChanged(names) => self.apply_config_change(&names),
                 Effect::RewriteConfig => {}
+                Effect::SaveClusterConfig => crate::cluster_bus::save_config(self),
+                // Cluster bus forwarding of PUBLISH/SPUBLISH is not wired yet.
+                Effect::ClusterPublish {
+                    channel,
+                    message,
+                    shard,
+                } => {
+                    if let Ok(mut engine) = self.engine.try_borrow_mut() {
+                        if let Some(state) = engine.node.cluster.as_mut() {
+                            state.publish(now_us() / 1000, &channel, &message, shard);
+                        }
+                    }
+                }
             }
         }
     }
 
     fn apply_config_change(&self, names: &[&'static str]) {
+        if names.iter().any(|name| name.starts_with("cluster-")) {
+            if let Ok(mut engine) = self.engine.try_borrow_mut() {
+                let cluster_config = crate::cluster_bus::cluster_config(&engine.node.config);
+                if let Some(state) = engine.node.cluster.as_mut() {
+                    state.update_config(now_us() / 1000, cluster_config);
+                }
+            }
+        }
         if names
             .iter()
             .any(|name| *name == "loglevel" || *name == "logfile")
@@ -185,7 +208,18 @@ fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
     addresses
 }
 
-async fn serve(config: Config, config_file: Option<String>) -> ExitCode {
+async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
+    // Like Redis, work from `dir`: nodes.conf and other files are relative to it.
+    let dir = config.get_str("dir");
+    if !dir.is_empty() {
+        if let Err(error) = std::env::set_current_dir(&dir) {
+            logging::log(Level::Warning, &format!("Can't chdir to '{dir}': {error}"));
+            return ExitCode::from(1);
+        }
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        config.set_dir_resolved(cwd.display().to_string());
+    }
     let port = config.get_i64("port").clamp(0, 65535) as u16;
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
     let hz = config.get_i64("hz").clamp(1, 500) as u64;
@@ -219,7 +253,53 @@ async fn serve(config: Config, config_file: Option<String>) -> ExitCode {
     }
     let now_ms = now_us() / 1000;
     let seed = (now_us() as u64) ^ u64::from(std::process::id()).rotate_left(32);
+    let cluster_enabled = config.get_bool("cluster-enabled");
+    let mut bus_listeners = Vec::new();
+    let mut cluster = None;
+    if cluster_enabled {
+        let addresses = bind_addresses(&config, 0);
+        if addresses.is_empty() {
+            logging::log(
+                Level::Warning,
+                "No bind address is configured, but it is required for the Cluster bus.",
+            );
+            return ExitCode::from(1);
+        }
+        let bus_port = match crate::cluster_bus::listen_bus_port(&config) {
+            Ok(bus_port) => bus_port,
+            Err(message) => {
+                logging::log(Level::Warning, &message);
+                return ExitCode::from(1);
+            }
+        };
+        for (address, optional) in addresses {
+            let address = SocketAddr::new(address.ip(), bus_port);
+            match listen(address, backlog) {
+                Ok(listener) => bus_listeners.push(listener),
+                Err(_) if optional => {}
+                Err(error) => {
+                    logging::log(
+                        Level::Warning,
+                        &format!("Failed listening on cluster bus {address}: {error}"),
+                    );
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        match crate::cluster_bus::load_state(&config, seed.rotate_left(17)) {
+            Ok(loaded) => cluster = Some(loaded),
+            Err(message) => {
+                logging::log(Level::Warning, &message);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let (cluster_state, bus) = match cluster {
+        Some((state, bus)) => (Some(state), Some(bus)),
+        None => (None, None),
+    };
     let mut engine = Engine::new(config, seed, now_ms);
+    engine.node.cluster = cluster_state;
     engine.node.process = ProcessInfo {
         pid: std::process::id(),
         tcp_port: port,
@@ -238,7 +318,11 @@ async fn serve(config: Config, config_file: Option<String>) -> ExitCode {
         connections: RefCell::new(HashMap::new()),
         shutdown: Notify::new(),
         shutting_down: Cell::new(false),
+        bus,
     });
+    if cluster_enabled {
+        crate::cluster_bus::start(&shared, bus_listeners);
+    }
     if !pidfile.is_empty() {
         let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
     }

@@ -690,6 +690,11 @@ impl ClusterState {
         self.effects.pop_front()
     }
 
+    /// True when effects are queued.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
     /// When [`ClusterState::handle_tick`] should run next: 100 ms after the
     /// previous tick (or after creation). Always `Some`: the cron never stops.
     pub fn next_deadline(&self) -> Option<i64> {

@@ -47,19 +47,18 @@ const fn row(
     complexity: &'static str,
     handler: fn(&mut Ctx<'_>) -> CommandResult,
 ) -> CommandSpec {
-    CommandSpec {
+    CommandSpec::leaf(
         name,
         arity,
         flags,
         acl_categories,
         keys,
-        group: "bitmap",
+        "bitmap",
         summary,
         since,
         complexity,
-        handler: Some(handler),
-        subcommands: &[],
-    }
+        handler,
+    )
 }
 
 /// Rows of the bitmap family, as `COMMAND INFO` / `COMMAND DOCS` of Redis

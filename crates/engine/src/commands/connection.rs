@@ -213,19 +213,18 @@ const fn client_row(
     summary: &'static str,
     handler: fn(&mut Ctx<'_>) -> CommandResult,
 ) -> CommandSpec {
-    CommandSpec {
+    CommandSpec::leaf(
         name,
         arity,
         flags,
         acl_categories,
-        keys: KeySpec::None,
-        group: "connection",
+        KeySpec::None,
+        "connection",
         summary,
-        since: "2.4.0",
-        complexity: "O(1)",
-        handler: Some(handler),
-        subcommands: &[],
-    }
+        "2.4.0",
+        "O(1)",
+        handler,
+    )
 }
 
 fn ping(ctx: &mut Ctx<'_>) -> CommandResult {
@@ -435,6 +434,9 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
     if client.close_after_reply {
         flags.push('c');
     }
+    if client.is_pubsub() {
+        flags.push('P');
+    }
     if client.no_evict {
         flags.push('e');
     }
@@ -446,8 +448,8 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
         .query_buffer_capacity_bytes
         .saturating_sub(buffers.query_buffer_bytes);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+         ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
          oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         client.id,
         client.connection.peer_addr,
@@ -458,6 +460,9 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
         (now_ms - client.last_interaction_ms).max(0) / 1000,
         flags,
         client.db,
+        client.pubsub_channels.len(),
+        client.pubsub_patterns.len(),
+        client.pubsub_shard_channels.len(),
         buffers.query_buffer_bytes,
         query_free,
         buffers.query_buffer_capacity_bytes,
@@ -470,6 +475,7 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
 
 fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
     let mut wanted_ids: Option<Vec<u64>> = None;
+    let mut wanted_pubsub: Option<bool> = None;
     let mut index = 2;
     while index < ctx.args.len() {
         if ctx.arg_is(index, "TYPE") && index + 1 < ctx.args.len() {
@@ -483,8 +489,11 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
                     String::from_utf8_lossy(ctx.arg(index + 1))
                 )));
             }
-            if &kind[..] != b"normal" {
-                wanted_ids = Some(Vec::new());
+            match &kind[..] {
+                b"normal" => wanted_pubsub = Some(false),
+                b"pubsub" => wanted_pubsub = Some(true),
+                // No replication links exist yet: no master/replica clients.
+                _ => wanted_ids = Some(Vec::new()),
             }
             index += 2;
         } else if ctx.arg_is(index, "ID") && index + 1 < ctx.args.len() {
@@ -513,6 +522,9 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
             if !ids.contains(&client.id) {
                 continue;
             }
+        }
+        if wanted_pubsub.is_some_and(|pubsub| pubsub != client.is_pubsub()) {
+            continue;
         }
         text.push_str(&client_info_line(client, now_ms));
         text.push('\n');
@@ -546,7 +558,7 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
     let mut filter_id = None;
     let mut filter_addr: Option<Vec<u8>> = None;
     let mut filter_laddr: Option<Vec<u8>> = None;
-    let mut filter_normal_only = None;
+    let mut filter_kind: Option<&'static str> = None;
     let mut filter_user: Option<Vec<u8>> = None;
     let mut skip_me = true;
     let mut index = 2;
@@ -565,8 +577,9 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
         } else if ctx.arg_is(index, "TYPE") {
             let kind = value.to_ascii_lowercase();
             match &kind[..] {
-                b"normal" => filter_normal_only = Some(true),
-                b"master" | b"replica" | b"slave" | b"pubsub" => filter_normal_only = Some(false),
+                b"normal" => filter_kind = Some("normal"),
+                b"pubsub" => filter_kind = Some("pubsub"),
+                b"master" | b"replica" | b"slave" => filter_kind = Some("replication"),
                 _ => {
                     return Err(CommandError::err(format!(
                         "Unknown client type '{}'",
@@ -607,7 +620,12 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
                 .as_deref()
                 .is_none_or(|addr| client.connection.local_addr.as_bytes() == addr)
         })
-        .filter(|_| filter_normal_only != Some(false))
+        .filter(|client| match filter_kind {
+            None => true,
+            Some("normal") => !client.is_pubsub(),
+            Some("pubsub") => client.is_pubsub(),
+            Some(_) => false,
+        })
         .filter(|_| filter_user.as_deref().is_none_or(|user| user == b"default"))
         .filter(|client| !(skip_me && client.id == me))
         .map(|client| client.id)

@@ -2,8 +2,10 @@
 //! next to the handlers; `table()` gathers them.
 
 pub(crate) mod bitmap;
+pub(crate) mod cluster;
 pub(crate) mod connection;
 pub(crate) mod generic;
+pub(crate) mod pubsub;
 pub(crate) mod server;
 pub(crate) mod string;
 
@@ -19,6 +21,8 @@ pub(crate) const FAMILIES: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
+    pubsub::COMMANDS,
+    cluster::COMMANDS,
 ];
 
 /// Builds the command table.

@@ -171,19 +171,18 @@ const fn sub_row(
     complexity: &'static str,
     handler: fn(&mut Ctx<'_>) -> CommandResult,
 ) -> CommandSpec {
-    CommandSpec {
+    CommandSpec::leaf(
         name,
         arity,
         flags,
         acl_categories,
-        keys: KeySpec::None,
-        group: "server",
+        KeySpec::None,
+        "server",
         summary,
         since,
         complexity,
-        handler: Some(handler),
-        subcommands: &[],
-    }
+        handler,
+    )
 }
 
 /// Redis's `addReplySubcommandSyntaxError`: the error for a known container

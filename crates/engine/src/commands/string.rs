@@ -60,19 +60,18 @@ const fn row(
     complexity: &'static str,
     handler: fn(&mut Ctx<'_>) -> CommandResult,
 ) -> CommandSpec {
-    CommandSpec {
+    CommandSpec::leaf(
         name,
         arity,
         flags,
         acl_categories,
         keys,
-        group: "string",
+        "string",
         summary,
         since,
         complexity,
-        handler: Some(handler),
-        subcommands: &[],
-    }
+        handler,
+    )
 }
 
 /// Rows of the string family, as `COMMAND INFO` / `COMMAND DOCS` of Redis

@@ -93,6 +93,95 @@ pub fn start_redis(extra: &[&str]) -> Server {
     start("redis-server", "redis", extra)
 }
 
+/// Which server binary a node runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Shoal,
+    Redis,
+}
+
+impl Kind {
+    pub fn program(self) -> &'static str {
+        match self {
+            Kind::Shoal => env!("CARGO_BIN_EXE_shoal-server"),
+            Kind::Redis => "redis-server",
+        }
+    }
+}
+
+/// Arguments for a cluster node with a short node timeout.
+pub fn cluster_args(node_timeout_ms: u64) -> Vec<String> {
+    vec![
+        "--cluster-enabled".into(),
+        "yes".into(),
+        "--cluster-config-file".into(),
+        "nodes.conf".into(),
+        "--cluster-node-timeout".into(),
+        node_timeout_ms.to_string(),
+    ]
+}
+
+/// Starts a cluster node of `kind` on a free port.
+pub fn start_cluster_node(kind: Kind, node_timeout_ms: u64) -> Server {
+    let args = cluster_args(node_timeout_ms);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    start(
+        kind.program(),
+        if kind == Kind::Shoal {
+            "shoal"
+        } else {
+            "redis"
+        },
+        &args,
+    )
+}
+
+impl Server {
+    /// Kills the process (SIGKILL) but keeps its directory for a restart.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Restarts a killed node with the same port, directory and arguments.
+    pub fn restart(&mut self, program: &str, extra: &[&str]) {
+        let port_text = self.port.to_string();
+        let mut args = vec![
+            "--port",
+            &port_text,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ];
+        args.extend_from_slice(extra);
+        self.child = Command::new(program)
+            .args(&args)
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("respawn");
+        assert!(wait_for_ping(self), "{program} did not restart");
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn start(program: &str, label: &str, extra: &[&str]) -> Server {
     for _attempt in 0..5 {
         let port = free_port();

@@ -494,9 +494,9 @@ mod tests {
     fn slowlog_records_and_lists_newest_first() {
         let mut node = slow_node();
         node.run("CLIENT SETNAME me");
-        node.engine.record_duration(4, node.now_ms);
+        node.record_duration(4);
         node.run("PING hello");
-        node.engine.record_duration(7, node.now_ms);
+        node.record_duration(7);
         let time = node.now_ms / 1000;
         assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(2));
         let entry = |id: i64, duration: i64, args: &[&str]| {
@@ -533,10 +533,10 @@ mod tests {
     fn slowlog_threshold_applies() {
         let mut node = TestNode::new();
         node.run("PING");
-        node.engine.record_duration(5, node.now_ms);
+        node.record_duration(5);
         assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(0));
         node.run("PING");
-        node.engine.record_duration(10_000, node.now_ms);
+        node.record_duration(10_000);
         assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(1));
     }
 
@@ -576,11 +576,11 @@ mod tests {
         );
         assert_eq!(node.run("LATENCY LATEST"), Frame::Array(vec![]));
         node.run("PING");
-        node.engine.record_duration(50_000, node.now_ms);
+        node.record_duration(50_000);
         let first = node.now_ms / 1000;
         node.advance_ms(2_000);
         node.run("PING");
-        node.engine.record_duration(20_000, node.now_ms);
+        node.record_duration(20_000);
         let second = node.now_ms / 1000;
         assert_eq!(
             node.run("LATENCY LATEST"),

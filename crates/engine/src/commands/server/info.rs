@@ -237,7 +237,12 @@ fn clients_section(text: &mut Text, ctx: &Ctx<'_>) {
         .max();
     text.header("Clients");
     text.field("connected_clients", node.clients.len() + 1);
-    text.field("cluster_connections", 0);
+    // Redis `getClusterConnectionsCount`: two bus links per other known node.
+    let cluster_connections = node
+        .cluster
+        .as_ref()
+        .map_or(0, |state| state.known_nodes().saturating_sub(1) * 2);
+    text.field("cluster_connections", cluster_connections);
     text.field("maxclients", node.limits.max_clients);
     text.field("client_recent_max_input_buffer", max_input.unwrap_or(0));
     text.field("client_recent_max_output_buffer", max_output.unwrap_or(0));
@@ -562,10 +567,10 @@ fn stats_section(text: &mut Text, node: &Node) {
     ]);
     text.field("keyspace_hits", stats.keyspace_hits);
     text.field("keyspace_misses", stats.keyspace_misses);
+    text.field("pubsub_channels", node.pubsub.channels.len());
+    text.field("pubsub_patterns", node.pubsub.patterns.len());
+    text.field("pubsubshard_channels", node.pubsub.shard_channels.len());
     text.fields(&[
-        ("pubsub_channels", "0"),
-        ("pubsub_patterns", "0"),
-        ("pubsubshard_channels", "0"),
         ("latest_fork_usec", "0"),
         ("total_forks", "0"),
         ("migrate_cached_sockets", "0"),
@@ -934,11 +939,11 @@ mod tests {
     fn usec_per_call_is_float_division() {
         let mut node = TestNode::new();
         node.run("PING");
-        node.engine.record_duration(10, node.now_ms);
+        node.record_duration(10);
         node.run("PING");
-        node.engine.record_duration(10, node.now_ms);
+        node.record_duration(10);
         node.run("PING");
-        node.engine.record_duration(9, node.now_ms);
+        node.record_duration(9);
         let text = text_of(node.run("INFO commandstats"));
         assert_eq!(
             value_of(&text, "cmdstat_ping"),

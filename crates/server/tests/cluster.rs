@@ -1,0 +1,269 @@
+//! Cluster-mode black-box tests: `redis-cli --cluster` driving shoal nodes,
+//! and a mixed cluster of shoal-server and real redis-server 7.0.15 nodes
+//! talking over the cluster bus.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::{redis_cli, redis_tools_available, start_cluster_node, wait_until, Kind, Server};
+
+const NODE_TIMEOUT_MS: u64 = 1000;
+
+fn cluster_cli(args: &[&str]) -> (bool, String) {
+    let output = Command::new("redis-cli")
+        .args(args)
+        .output()
+        .expect("run redis-cli");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn address(server: &Server) -> String {
+    format!("127.0.0.1:{}", server.port)
+}
+
+fn cluster_info_field(port: u16, field: &str) -> String {
+    redis_cli(port, &["cluster", "info"])
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(&format!("{field}:"))
+                .map(|value| value.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// `id:slots` of every node that has slots, sorted: redis-cli's consistency
+/// signature, which must be identical on every node.
+fn slot_signature(port: u16) -> String {
+    let nodes = redis_cli(port, &["cluster", "nodes"]);
+    let mut entries: Vec<String> = nodes
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let slots: Vec<&str> = fields
+                .iter()
+                .skip(8)
+                .filter(|token| !token.starts_with('['))
+                .copied()
+                .collect();
+            (!slots.is_empty()).then(|| format!("{}:{}", fields[0], slots.join(",")))
+        })
+        .collect();
+    entries.sort();
+    entries.join("|")
+}
+
+fn my_id(port: u16) -> String {
+    redis_cli(port, &["cluster", "myid"]).trim().to_string()
+}
+
+fn wait_cluster_ok(servers: &[&Server]) {
+    let ok = wait_until(Duration::from_secs(30), || {
+        servers
+            .iter()
+            .all(|server| cluster_info_field(server.port, "cluster_state") == "ok")
+    });
+    let states: Vec<String> = servers
+        .iter()
+        .map(|server| cluster_info_field(server.port, "cluster_state"))
+        .collect();
+    assert!(ok, "cluster did not reach ok: {states:?}");
+}
+
+fn create(servers: &[&Server]) {
+    let mut args = vec!["--cluster".to_string(), "create".to_string()];
+    args.extend(servers.iter().map(|server| address(server)));
+    args.push("--cluster-yes".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (success, text) = cluster_cli(&args);
+    assert!(
+        success && text.contains("[OK] All 16384 slots covered"),
+        "create failed:\n{text}"
+    );
+}
+
+#[test]
+fn redis_cli_cluster_manages_shoal_nodes() {
+    if !redis_tools_available("redis_cli_cluster_manages_shoal_nodes") {
+        return;
+    }
+    let a = start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS);
+    let b = start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS);
+    let c = start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS);
+    create(&[&a, &b, &c]);
+    wait_cluster_ok(&[&a, &b, &c]);
+
+    let (success, text) = cluster_cli(&["--cluster", "check", &address(&a)]);
+    assert!(
+        success && text.contains("[OK] All nodes agree about slots configuration."),
+        "{text}"
+    );
+    let (success, text) = cluster_cli(&["--cluster", "info", &address(&b)]);
+    assert!(success && text.contains("3 masters"), "{text}");
+
+    // redis-cli -c follows the redirection: foo lives in slot 12182.
+    let (_, text) = cluster_cli(&["-c", "-p", &a.port.to_string(), "set", "foo", "bar"]);
+    assert!(text.contains("OK"), "{text}");
+    assert_eq!(
+        redis_cli(a.port, &["cluster", "keyslot", "foo"]).trim(),
+        "12182"
+    );
+    assert_eq!(
+        redis_cli(a.port, &["cluster", "keyslot", "hello"]).trim(),
+        "866"
+    );
+    let (_, text) = cluster_cli(&["-c", "-p", &b.port.to_string(), "get", "foo"]);
+    assert!(text.contains("bar"), "{text}");
+
+    // add-node as a primary, then as a replica of a chosen primary.
+    let d = start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS);
+    let (success, text) = cluster_cli(&["--cluster", "add-node", &address(&d), &address(&a)]);
+    assert!(success, "add-node failed:\n{text}");
+    let e = start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS);
+    let primary = my_id(a.port);
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "add-node",
+        &address(&e),
+        &address(&a),
+        "--cluster-slave",
+        "--cluster-master-id",
+        &primary,
+    ]);
+    assert!(success, "add-node --cluster-slave failed:\n{text}");
+    assert!(
+        wait_until(Duration::from_secs(10), || redis_cli(
+            a.port,
+            &["cluster", "nodes"]
+        )
+        .lines()
+        .any(|line| line.contains(&format!("slave {primary}")))),
+        "replica not visible"
+    );
+
+    // call and set-timeout reach every node.
+    let (success, text) = cluster_cli(&["--cluster", "call", &address(&a), "ping"]);
+    assert!(success && text.matches("PONG").count() >= 5, "{text}");
+    let (success, text) = cluster_cli(&["--cluster", "set-timeout", &address(&a), "2000"]);
+    assert!(success, "{text}");
+    assert_eq!(
+        redis_cli(b.port, &["config", "get", "cluster-node-timeout"])
+            .lines()
+            .nth(1),
+        Some("2000")
+    );
+
+    // del-node removes the empty primary.
+    let (success, text) = cluster_cli(&["--cluster", "del-node", &address(&a), &my_id(d.port)]);
+    assert!(success, "del-node failed:\n{text}");
+    assert!(wait_until(Duration::from_secs(10), || !redis_cli(
+        a.port,
+        &["cluster", "nodes"]
+    )
+    .contains(&my_id(d.port))));
+}
+
+#[test]
+fn mixed_cluster_with_real_redis_nodes() {
+    if !redis_tools_available("mixed_cluster_with_real_redis_nodes") {
+        return;
+    }
+    let mut nodes: Vec<(Kind, Server)> = Vec::new();
+    for kind in [
+        Kind::Redis,
+        Kind::Shoal,
+        Kind::Redis,
+        Kind::Shoal,
+        Kind::Redis,
+        Kind::Shoal,
+    ] {
+        nodes.push((kind, start_cluster_node(kind, NODE_TIMEOUT_MS)));
+    }
+    let servers: Vec<&Server> = nodes.iter().map(|(_, server)| server).collect();
+    create(&servers);
+    wait_cluster_ok(&servers);
+    let signature = slot_signature(servers[0].port);
+    assert!(
+        wait_until(Duration::from_secs(10), || servers
+            .iter()
+            .all(|s| slot_signature(s.port) == signature)),
+        "slot signatures differ"
+    );
+
+    // PUBLISH on one node reaches subscribers on every node.
+    let mut subscribers = Vec::new();
+    for server in &servers {
+        let mut raw = common::Raw::connect(server.port);
+        raw.call(&["SUBSCRIBE", "news"]);
+        subscribers.push(raw);
+    }
+    for publisher in [servers[0].port, servers[1].port] {
+        redis_cli(publisher, &["publish", "news", "hello"]);
+        for raw in &mut subscribers {
+            let frame = raw.read_frame();
+            assert_eq!(
+                frame,
+                shoal_resp::Frame::Array(vec![
+                    shoal_resp::Frame::Bulk(b"message".to_vec()),
+                    shoal_resp::Frame::Bulk(b"news".to_vec()),
+                    shoal_resp::Frame::Bulk(b"hello".to_vec()),
+                ])
+            );
+        }
+    }
+    drop(subscribers);
+
+    // A killed node of either kind is marked fail by every other node
+    // within 2 x node timeout; restarted, it rejoins.
+    for victim_index in [1usize, 2] {
+        let victim_id = my_id(nodes[victim_index].1.port);
+        nodes[victim_index].1.kill();
+        let others: Vec<u16> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| *index != victim_index)
+            .map(|(_, (_, server))| server.port)
+            .collect();
+        let marked = wait_until(Duration::from_millis(2 * NODE_TIMEOUT_MS + 1500), || {
+            others.iter().all(|port| {
+                redis_cli(*port, &["cluster", "nodes"]).lines().any(|line| {
+                    line.starts_with(&victim_id)
+                        && line
+                            .split(' ')
+                            .nth(2)
+                            .is_some_and(|flags| flags.split(',').any(|f| f == "fail"))
+                })
+            })
+        });
+        assert!(marked, "node {victim_index} not marked fail everywhere");
+        let kind = nodes[victim_index].0;
+        let args = common::cluster_args(NODE_TIMEOUT_MS);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        nodes[victim_index].1.restart(kind.program(), &args);
+        assert_eq!(
+            my_id(nodes[victim_index].1.port),
+            victim_id,
+            "identity lost on restart"
+        );
+        let servers: Vec<&Server> = nodes.iter().map(|(_, server)| server).collect();
+        wait_cluster_ok(&servers);
+        assert!(
+            wait_until(Duration::from_secs(10), || others.iter().all(|port| {
+                !redis_cli(*port, &["cluster", "nodes"]).lines().any(|line| {
+                    line.starts_with(&victim_id)
+                        && line
+                            .split(' ')
+                            .nth(2)
+                            .is_some_and(|flags| flags.contains("fail"))
+                })
+            })),
+            "restarted node still failing"
+        );
+    }
+}
