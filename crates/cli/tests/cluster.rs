@@ -163,6 +163,11 @@ impl Drop for ClusterGuard<'_> {
 /// Runs `shoal cluster start` with redis-server on free ports, retrying on a
 /// port race with another process. Returns the base port.
 fn start_redis_cluster(dir: &Path, primaries: u16, replicas: u16) -> u16 {
+    start_cluster_with(dir, "redis-server", primaries, replicas)
+}
+
+/// Runs `shoal cluster start` with the given server binary.
+fn start_cluster_with(dir: &Path, server: &str, primaries: u16, replicas: u16) -> u16 {
     let count = primaries * (replicas + 1);
     let dir_text = dir.to_string_lossy().into_owned();
     let mut last = String::new();
@@ -172,7 +177,7 @@ fn start_redis_cluster(dir: &Path, primaries: u16, replicas: u16) -> u16 {
             "cluster",
             "start",
             "--server",
-            "redis-server",
+            server,
             "--masters",
             &primaries.to_string(),
             "--replicas",
@@ -515,4 +520,32 @@ fn start_rejects_layouts_without_room_for_bus_ports() {
         "{}",
         describe(&output)
     );
+}
+
+#[test]
+fn shoal_server_nodes_form_a_cluster() {
+    // `cargo test --workspace` builds shoal-server beside shoal.
+    let server = Path::new(SHOAL).with_file_name("shoal-server");
+    if !server.exists() {
+        if std::env::var("SHOAL_REQUIRE_REDIS_TOOLS").as_deref() == Ok("1") {
+            panic!("{} not built; run the workspace tests", server.display());
+        }
+        eprintln!("\n*** SKIPPED shoal_server_nodes_form_a_cluster: shoal-server not built ***\n");
+        return;
+    }
+    if !redis_tools_available("shoal_server_nodes_form_a_cluster") {
+        return;
+    }
+    let scratch = ScratchDir::new("shoal-nodes");
+    let dir = scratch.0.as_path();
+    let _guard = ClusterGuard { dir };
+    let base = start_cluster_with(dir, &server.to_string_lossy(), 3, 0);
+    let dir_text = dir.to_string_lossy().into_owned();
+    let output = shoal(&["cluster", "status", "--dir", &dir_text]);
+    assert!(output.status.success(), "status: {}", describe(&output));
+    assert!(text(&output.stdout).contains("cluster ok"), "{}", text(&output.stdout));
+    assert_eq!(redis_cli(base, &["-c", "set", "foo", "bar"]), "OK");
+    assert_eq!(redis_cli(base + 1, &["-c", "get", "foo"]), "bar");
+    let pids = state_pids(dir);
+    stop_and_check_gone(dir, &pids);
 }

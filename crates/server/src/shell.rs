@@ -91,7 +91,7 @@ impl Shared {
                     std::thread::sleep(Duration::from_millis(duration_ms));
                 }
                 Effect::ConfigChanged(names) => self.apply_config_change(&names),
-                Effect::RewriteConfig => {}
+                Effect::RewriteConfig => self.rewrite_config_file(),
                 Effect::SaveClusterConfig => crate::cluster_bus::save_config(self),
                 // Cluster bus forwarding of PUBLISH/SPUBLISH is not wired yet.
                 Effect::ClusterPublish {
@@ -106,6 +106,28 @@ impl Shared {
                     }
                 }
             }
+        }
+    }
+
+    /// CONFIG REWRITE: the engine decided the new text; write it atomically.
+    fn rewrite_config_file(&self) {
+        let (path, text) = {
+            let Ok(engine) = self.engine.try_borrow() else {
+                return;
+            };
+            let path = engine.node.process.config_file.clone();
+            if path.is_empty() {
+                return;
+            }
+            let original = std::fs::read_to_string(&path).ok();
+            (path, engine.node.config.rewrite(original.as_deref()))
+        };
+        let temporary = format!("{path}.tmp-{}", std::process::id());
+        let result =
+            std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, &path));
+        match result {
+            Ok(()) => logging::log(Level::Notice, "CONFIG REWRITE executed with success."),
+            Err(error) => logging::log(Level::Warning, &format!("CONFIG REWRITE failed: {error}")),
         }
     }
 
