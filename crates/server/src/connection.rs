@@ -25,6 +25,21 @@ const FLUSH_THRESHOLD_BYTES: usize = 64 * 1024;
 /// How often a paused client re-checks the pause.
 const PAUSE_POLL: Duration = Duration::from_millis(5);
 
+/// Time for one batch of commands: wall time read once, then advanced with
+/// monotonic instants taken between commands.
+struct BatchClock {
+    wall_start_us: i64,
+    monotonic_start: Instant,
+    last: Instant,
+}
+
+impl BatchClock {
+    fn now() -> Self {
+        let monotonic_start = Instant::now();
+        BatchClock { wall_start_us: now_us(), monotonic_start, last: monotonic_start }
+    }
+}
+
 struct Registration {
     shared: Rc<Shared>,
     id: u64,
@@ -160,6 +175,7 @@ impl Session {
                 ..ParseLimits::default()
             }
         };
+        let mut clock = BatchClock::now();
         loop {
             let request = match self.parser.parse(&mut self.buffer, &limits) {
                 Ok(Some(request)) => request,
@@ -174,14 +190,19 @@ impl Session {
             let outcome = loop {
                 let outcome = {
                     let mut engine = self.shared.engine.borrow_mut();
-                    let started = Instant::now();
-                    let now = now_us();
+                    // One clock read per command: the end of one command is
+                    // the start of the next, and wall time advances by the
+                    // monotonic elapsed time since the batch began.
+                    let started = clock.last;
+                    let now = clock.wall_start_us
+                        + started.duration_since(clock.monotonic_start).as_micros() as i64;
                     let outcome = engine.execute(self.id, &request, now, &mut self.out);
+                    clock.last = Instant::now();
                     if outcome != ExecOutcome::Paused {
                         engine.record_duration(
                             self.id,
                             &request,
-                            started.elapsed().as_micros() as i64,
+                            clock.last.duration_since(started).as_micros() as i64,
                             now / 1000,
                         );
                     }
@@ -195,6 +216,7 @@ impl Session {
                     return Step::Close;
                 }
                 tokio::time::sleep(PAUSE_POLL).await;
+                clock = BatchClock::now();
                 if self.handle.killed.get() {
                     return Step::Close;
                 }

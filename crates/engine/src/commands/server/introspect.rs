@@ -1,7 +1,7 @@
 //! COMMAND and its subcommands (Redis `commandCommand` family): command
 //! introspection driven entirely by the command table, plus the Redis
 //! 7.0.15 metadata rows do not carry yet (tips, key specifications, doc
-//! history; see `meta.rs`).
+//! history, argument descriptions; see `meta.rs` and `meta_args.rs`).
 //!
 //! It reads the static table only: it never executes a command and never
 //! depends on node state.
@@ -15,6 +15,7 @@ use crate::context::Ctx;
 use crate::error::CommandError;
 use crate::table::{CommandResult, CommandSpec, CommandTable, Flags, KeySpec};
 
+use super::meta::args::{self as meta_args, ArgMeta};
 use super::meta::{self, BeginSearch, CommandMeta, FindKeys, KeySpecMeta};
 use super::{sub_row, INTROSPECTION_ACL, LOADING_STALE};
 
@@ -194,12 +195,17 @@ fn command_docs(ctx: &mut Ctx<'_>) -> CommandResult {
             .filter_map(|name| lookup_full_name(name))
             .collect()
     };
-    ctx.out.map(specs.len());
-    for spec in specs {
-        ctx.out.bulk(spec.name.as_bytes());
-        write_docs(ctx.out, spec);
-    }
+    write_docs_map(ctx.out, &specs);
     Ok(())
+}
+
+/// The COMMAND DOCS reply: a map of full name → docs.
+fn write_docs_map(out: &mut ReplyWriter, specs: &[&'static CommandSpec]) {
+    out.map(specs.len());
+    for spec in specs {
+        out.bulk(spec.name.as_bytes());
+        write_docs(out, spec);
+    }
 }
 
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern].
@@ -655,10 +661,12 @@ fn write_key_spec(out: &mut ReplyWriter, key_spec: &KeySpecMeta) {
     }
 }
 
-/// One COMMAND DOCS entry (Redis `addReplyCommandDocs`). Argument
-/// descriptions (`arguments`) are not served yet.
+/// One COMMAND DOCS entry (Redis `addReplyCommandDocs`): fields in Redis's
+/// order, absent ones left out; `arguments` as Redis 7.0.15 describes the
+/// command (redis-cli builds its hints from them).
 pub(crate) fn write_docs(out: &mut ReplyWriter, spec: &'static CommandSpec) {
     let meta = meta::lookup(spec.name);
+    let arguments = meta_args::lookup(spec.name).unwrap_or(&[]);
     let doc_flags = meta.map_or(&[][..], |meta| meta.doc_flags);
     let deprecated_since = meta.map_or("", |meta| meta.deprecated_since);
     let replaced_by = meta.map_or("", |meta| meta.replaced_by);
@@ -671,6 +679,7 @@ pub(crate) fn write_docs(out: &mut ReplyWriter, spec: &'static CommandSpec) {
         + usize::from(!deprecated_since.is_empty())
         + usize::from(!replaced_by.is_empty())
         + usize::from(!history.is_empty())
+        + usize::from(!arguments.is_empty())
         + usize::from(!spec.subcommands.is_empty());
     out.map(fields);
     for (name, text) in texts {
@@ -710,12 +719,64 @@ pub(crate) fn write_docs(out: &mut ReplyWriter, spec: &'static CommandSpec) {
             out.bulk(description.as_bytes());
         }
     }
+    if !arguments.is_empty() {
+        out.bulk(b"arguments");
+        write_args(out, arguments);
+    }
     if !spec.subcommands.is_empty() {
         out.bulk(b"subcommands");
         out.map(spec.subcommands.len());
         for sub in spec.subcommands {
             out.bulk(sub.name.as_bytes());
             write_docs(out, sub);
+        }
+    }
+}
+
+/// An argument list (Redis `addReplyCommandArgList`): each argument a map
+/// of name, type, then whichever of key_spec_index, token, summary, since,
+/// deprecated_since, flags it has, and the nested `arguments` of a `oneof`
+/// or `block` (always present for those, even when empty).
+fn write_args(out: &mut ReplyWriter, arguments: &[ArgMeta]) {
+    out.array(arguments.len());
+    for arg in arguments {
+        let texts = [
+            ("token", arg.token),
+            ("summary", arg.summary),
+            ("since", arg.since),
+            ("deprecated_since", arg.deprecated_since),
+        ];
+        let flag_count = arg.flag_names().count();
+        let fields = 2
+            + usize::from(arg.key_spec_index.is_some())
+            + texts.iter().filter(|(_, text)| !text.is_empty()).count()
+            + usize::from(flag_count > 0)
+            + usize::from(arg.kind.is_container());
+        out.map(fields);
+        out.bulk(b"name");
+        out.bulk(arg.name.as_bytes());
+        out.bulk(b"type");
+        out.bulk(arg.kind.name().as_bytes());
+        if let Some(index) = arg.key_spec_index {
+            out.bulk(b"key_spec_index");
+            out.integer(i64::from(index));
+        }
+        for (name, text) in texts {
+            if !text.is_empty() {
+                out.bulk(name.as_bytes());
+                out.bulk(text.as_bytes());
+            }
+        }
+        if flag_count > 0 {
+            out.bulk(b"flags");
+            out.set(flag_count);
+            for flag in arg.flag_names() {
+                out.simple(flag);
+            }
+        }
+        if arg.kind.is_container() {
+            out.bulk(b"arguments");
+            write_args(out, arg.arguments);
         }
     }
 }
@@ -1165,15 +1226,18 @@ mod tests {
         let Frame::Map(fields) = &entries[0].1 else {
             panic!("map")
         };
+        // History, then the arguments (Redis `addReplyCommandDocs` order).
+        let names: Vec<&Frame> = fields.iter().map(|(name, _)| name).collect();
         assert_eq!(
-            fields.last(),
-            Some(&(
-                bulk("history"),
-                set(vec![Frame::Array(vec![
-                    bulk("7.0.0"),
-                    bulk("Added the ability to pass multiple pattern parameters in one call")
-                ])])
-            ))
+            names[names.len() - 2..],
+            [&bulk("history"), &bulk("arguments")]
+        );
+        assert_eq!(
+            fields[fields.len() - 2].1,
+            set(vec![Frame::Array(vec![
+                bulk("7.0.0"),
+                bulk("Added the ability to pass multiple pattern parameters in one call")
+            ])])
         );
         let Frame::Map(fields) = &entries[1].1 else {
             panic!("map")
@@ -1183,6 +1247,316 @@ mod tests {
             panic!("map")
         };
         assert_eq!(all.len(), command_table().len());
+    }
+
+    /// `COMMAND DOCS get` on redis-server 7.0.15, RESP2.
+    const ORACLE_DOCS_GET: &str =
+        "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n$5\r\n\
+since\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\n\
+O(1)\r\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n\
+$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n";
+
+    /// `COMMAND DOCS set` on redis-server 7.0.15, RESP2.
+    const ORACLE_DOCS_SET: &str =
+        "*2\r\n$3\r\nset\r\n*12\r\n$7\r\nsummary\r\n$29\r\nSet the string value of a key\r\n\
+$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n\
+$4\r\nO(1)\r\n$7\r\nhistory\r\n*4\r\n*2\r\n$6\r\n2.6.12\r\n$44\r\n\
+Added the `EX`, `PX`, `NX` and `XX` options.\r\n*2\r\n$5\r\n6.0.0\r\n$27\r\n\
+Added the `KEEPTTL` option.\r\n*2\r\n$5\r\n6.2.0\r\n$42\r\n\
+Added the `GET`, `EXAT` and `PXAT` option.\r\n*2\r\n$5\r\n7.0.0\r\n$55\r\n\
+Allowed the `NX` and `GET` options to be used together.\r\n$9\r\narguments\r\n*5\r\n\
+*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\n\
+key_spec_index\r\n:0\r\n*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$6\r\n\
+string\r\n*10\r\n$4\r\nname\r\n$9\r\ncondition\r\n$4\r\ntype\r\n$5\r\noneof\r\n\
+$5\r\nsince\r\n$6\r\n2.6.12\r\n$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\narguments\r\n\
+*2\r\n*6\r\n$4\r\nname\r\n$2\r\nnx\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n\
+token\r\n$2\r\nNX\r\n*6\r\n$4\r\nname\r\n$2\r\nxx\r\n$4\r\ntype\r\n$10\r\n\
+pure-token\r\n$5\r\ntoken\r\n$2\r\nXX\r\n*10\r\n$4\r\nname\r\n$3\r\nget\r\n$4\r\n\
+type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$3\r\nGET\r\n$5\r\nsince\r\n$5\r\n\
+6.2.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n*8\r\n$4\r\nname\r\n$10\r\nexpiration\r\n\
+$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\narguments\r\n\
+*5\r\n*8\r\n$4\r\nname\r\n$7\r\nseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\n\
+token\r\n$2\r\nEX\r\n$5\r\nsince\r\n$6\r\n2.6.12\r\n*8\r\n$4\r\nname\r\n$12\r\n\
+milliseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n$2\r\nPX\r\n$5\r\n\
+since\r\n$6\r\n2.6.12\r\n*8\r\n$4\r\nname\r\n$17\r\nunix-time-seconds\r\n$4\r\n\
+type\r\n$9\r\nunix-time\r\n$5\r\ntoken\r\n$4\r\nEXAT\r\n$5\r\nsince\r\n$5\r\n\
+6.2.0\r\n*8\r\n$4\r\nname\r\n$22\r\nunix-time-milliseconds\r\n$4\r\ntype\r\n$9\r\n\
+unix-time\r\n$5\r\ntoken\r\n$4\r\nPXAT\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n*8\r\n$4\r\n\
+name\r\n$7\r\nkeepttl\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$7\r\n\
+KEEPTTL\r\n$5\r\nsince\r\n$5\r\n6.0.0\r\n";
+
+    /// `COMMAND DOCS bitfield` on redis-server 7.0.15, RESP2.
+    const ORACLE_DOCS_BITFIELD: &str = "*2\r\n$8\r\nbitfield\r\n*10\r\n$7\r\nsummary\r\n$56\r\n\
+Perform arbitrary bitfield integer operations on strings\r\n$5\r\nsince\r\n$5\r\n\
+3.2.0\r\n$5\r\ngroup\r\n$6\r\nbitmap\r\n$10\r\ncomplexity\r\n$34\r\n\
+O(1) for each subcommand specified\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\nname\r\n\
+$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n*8\r\n$4\r\n\
+name\r\n$9\r\noperation\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n*2\r\n\
++optional\r\n+multiple\r\n$9\r\narguments\r\n*2\r\n*8\r\n$4\r\nname\r\n$15\r\n\
+encoding_offset\r\n$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n$3\r\nGET\r\n$9\r\n\
+arguments\r\n*2\r\n*4\r\n$4\r\nname\r\n$8\r\nencoding\r\n$4\r\ntype\r\n$6\r\n\
+string\r\n*4\r\n$4\r\nname\r\n$6\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n*6\r\n\
+$4\r\nname\r\n$5\r\nwrite\r\n$4\r\ntype\r\n$5\r\nblock\r\n$9\r\narguments\r\n*2\r\n\
+*10\r\n$4\r\nname\r\n$13\r\nwrap_sat_fail\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\n\
+token\r\n$8\r\nOVERFLOW\r\n$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\narguments\r\n\
+*3\r\n*6\r\n$4\r\nname\r\n$4\r\nwrap\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n\
+token\r\n$4\r\nWRAP\r\n*6\r\n$4\r\nname\r\n$3\r\nsat\r\n$4\r\ntype\r\n$10\r\n\
+pure-token\r\n$5\r\ntoken\r\n$3\r\nSAT\r\n*6\r\n$4\r\nname\r\n$4\r\nfail\r\n$4\r\n\
+type\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$4\r\nFAIL\r\n*6\r\n$4\r\nname\r\n\
+$15\r\nwrite_operation\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n\
+*8\r\n$4\r\nname\r\n$21\r\nencoding_offset_value\r\n$4\r\ntype\r\n$5\r\nblock\r\n\
+$5\r\ntoken\r\n$3\r\nSET\r\n$9\r\narguments\r\n*3\r\n*4\r\n$4\r\nname\r\n$8\r\n\
+encoding\r\n$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\nname\r\n$6\r\noffset\r\n$4\r\n\
+type\r\n$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$7\r\n\
+integer\r\n*8\r\n$4\r\nname\r\n$25\r\nencoding_offset_increment\r\n$4\r\ntype\r\n\
+$5\r\nblock\r\n$5\r\ntoken\r\n$6\r\nINCRBY\r\n$9\r\narguments\r\n*3\r\n*4\r\n$4\r\n\
+name\r\n$8\r\nencoding\r\n$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\nname\r\n$6\r\n\
+offset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n*4\r\n$4\r\nname\r\n$9\r\nincrement\r\n\
+$4\r\ntype\r\n$7\r\ninteger\r\n";
+
+    /// `COMMAND DOCS scan` on redis-server 7.0.15, RESP2.
+    const ORACLE_DOCS_SCAN: &str = "*2\r\n$4\r\nscan\r\n*12\r\n$7\r\nsummary\r\n$36\r\n\
+Incrementally iterate the keys space\r\n$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\n\
+group\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$169\r\n\
+O(1) for every call. O(N) for a complete iteration, including enough command calls \
+for the cursor to return back to 0. N is the number of elements inside the \
+collection.\r\n$7\r\nhistory\r\n*1\r\n*2\r\n$5\r\n6.0.0\r\n$28\r\n\
+Added the `TYPE` subcommand.\r\n$9\r\narguments\r\n*4\r\n*4\r\n$4\r\nname\r\n$6\r\n\
+cursor\r\n$4\r\ntype\r\n$7\r\ninteger\r\n*8\r\n$4\r\nname\r\n$7\r\npattern\r\n$4\r\n\
+type\r\n$7\r\npattern\r\n$5\r\ntoken\r\n$5\r\nMATCH\r\n$5\r\nflags\r\n*1\r\n\
++optional\r\n*8\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n\
+$5\r\ntoken\r\n$5\r\nCOUNT\r\n$5\r\nflags\r\n*1\r\n+optional\r\n*10\r\n$4\r\n\
+name\r\n$4\r\ntype\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$4\r\nTYPE\r\n\
+$5\r\nsince\r\n$5\r\n6.0.0\r\n$5\r\nflags\r\n*1\r\n+optional\r\n";
+
+    /// `COMMAND DOCS cluster|setslot` on redis-server 7.0.15, RESP2.
+    const ORACLE_DOCS_CLUSTER_SETSLOT: &str =
+        "*2\r\n$15\r\ncluster|setslot\r\n*10\r\n$7\r\nsummary\r\n$35\r\n\
+Bind a hash slot to a specific node\r\n$5\r\nsince\r\n$5\r\n3.0.0\r\n$5\r\ngroup\r\n\
+$7\r\ncluster\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*2\r\n*4\r\n\
+$4\r\nname\r\n$4\r\nslot\r\n$4\r\ntype\r\n$7\r\ninteger\r\n*6\r\n$4\r\nname\r\n\
+$10\r\nsubcommand\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*4\r\n*6\r\n\
+$4\r\nname\r\n$7\r\nnode-id\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$9\r\n\
+IMPORTING\r\n*6\r\n$4\r\nname\r\n$7\r\nnode-id\r\n$4\r\ntype\r\n$6\r\nstring\r\n\
+$5\r\ntoken\r\n$9\r\nMIGRATING\r\n*6\r\n$4\r\nname\r\n$7\r\nnode-id\r\n$4\r\n\
+type\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$4\r\nNODE\r\n*6\r\n$4\r\nname\r\n$6\r\n\
+stable\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$6\r\nSTABLE\r\n";
+
+    /// `COMMAND DOCS scan` on redis-server 7.0.15 after `HELLO 3`.
+    const ORACLE_DOCS_SCAN_RESP3: &str = "%1\r\n$4\r\nscan\r\n%6\r\n$7\r\nsummary\r\n$36\r\n\
+Incrementally iterate the keys space\r\n$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\n\
+group\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$169\r\n\
+O(1) for every call. O(N) for a complete iteration, including enough command calls \
+for the cursor to return back to 0. N is the number of elements inside the \
+collection.\r\n$7\r\nhistory\r\n~1\r\n*2\r\n$5\r\n6.0.0\r\n$28\r\n\
+Added the `TYPE` subcommand.\r\n$9\r\narguments\r\n*4\r\n%2\r\n$4\r\nname\r\n$6\r\n\
+cursor\r\n$4\r\ntype\r\n$7\r\ninteger\r\n%4\r\n$4\r\nname\r\n$7\r\npattern\r\n$4\r\n\
+type\r\n$7\r\npattern\r\n$5\r\ntoken\r\n$5\r\nMATCH\r\n$5\r\nflags\r\n~1\r\n\
++optional\r\n%4\r\n$4\r\nname\r\n$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n\
+$5\r\ntoken\r\n$5\r\nCOUNT\r\n$5\r\nflags\r\n~1\r\n+optional\r\n%5\r\n$4\r\nname\r\n\
+$4\r\ntype\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$4\r\nTYPE\r\n$5\r\n\
+since\r\n$5\r\n6.0.0\r\n$5\r\nflags\r\n~1\r\n+optional\r\n";
+
+    /// The `arguments` value of `COMMAND DOCS client|kill` on redis-server
+    /// 7.0.15, RESP2.
+    const ORACLE_ARGS_CLIENT_KILL: &str =
+        "*1\r\n*6\r\n$4\r\nname\r\n$6\r\nfilter\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\n\
+arguments\r\n*2\r\n*6\r\n$4\r\nname\r\n$7\r\nip:port\r\n$4\r\ntype\r\n$6\r\n\
+string\r\n$16\r\ndeprecated_since\r\n$6\r\n2.8.12\r\n*8\r\n$4\r\nname\r\n$10\r\n\
+new-format\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n$9\r\n\
+arguments\r\n*6\r\n*10\r\n$4\r\nname\r\n$9\r\nclient-id\r\n$4\r\ntype\r\n$7\r\n\
+integer\r\n$5\r\ntoken\r\n$2\r\nID\r\n$5\r\nsince\r\n$6\r\n2.8.12\r\n$5\r\nflags\r\n\
+*1\r\n+optional\r\n*12\r\n$4\r\nname\r\n$26\r\nnormal_master_slave_pubsub\r\n$4\r\n\
+type\r\n$5\r\noneof\r\n$5\r\ntoken\r\n$4\r\nTYPE\r\n$5\r\nsince\r\n$6\r\n2.8.12\r\n\
+$5\r\nflags\r\n*1\r\n+optional\r\n$9\r\narguments\r\n*5\r\n*6\r\n$4\r\nname\r\n\
+$6\r\nnormal\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$6\r\nNORMAL\r\n\
+*8\r\n$4\r\nname\r\n$6\r\nmaster\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\n\
+token\r\n$6\r\nMASTER\r\n$5\r\nsince\r\n$5\r\n3.2.0\r\n*6\r\n$4\r\nname\r\n$5\r\n\
+slave\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$5\r\nSLAVE\r\n*8\r\n\
+$4\r\nname\r\n$7\r\nreplica\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n\
+$7\r\nREPLICA\r\n$5\r\nsince\r\n$5\r\n5.0.0\r\n*6\r\n$4\r\nname\r\n$6\r\npubsub\r\n\
+$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$6\r\nPUBSUB\r\n*8\r\n$4\r\n\
+name\r\n$8\r\nusername\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$4\r\n\
+USER\r\n$5\r\nflags\r\n*1\r\n+optional\r\n*8\r\n$4\r\nname\r\n$7\r\nip:port\r\n\
+$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$4\r\nADDR\r\n$5\r\nflags\r\n*1\r\n\
++optional\r\n*10\r\n$4\r\nname\r\n$7\r\nip:port\r\n$4\r\ntype\r\n$6\r\nstring\r\n\
+$5\r\ntoken\r\n$5\r\nLADDR\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\nflags\r\n*1\r\n\
++optional\r\n*8\r\n$4\r\nname\r\n$6\r\nyes/no\r\n$4\r\ntype\r\n$6\r\nstring\r\n\
+$5\r\ntoken\r\n$6\r\nSKIPME\r\n$5\r\nflags\r\n*1\r\n+optional\r\n";
+
+    /// The bytes COMMAND DOCS writes for `names` (through the reply writer
+    /// the handler uses) and the frame the handler replies with.
+    fn docs_reply(protocol: Protocol, names: &[&str]) -> (Vec<u8>, Frame) {
+        let specs: Vec<&'static CommandSpec> = names
+            .iter()
+            .filter_map(|name| lookup_full_name(name.as_bytes()))
+            .collect();
+        let mut out = ReplyWriter::new(protocol);
+        write_docs_map(&mut out, &specs);
+        let mut node = TestNode::new();
+        if protocol == Protocol::Resp3 {
+            node.run("HELLO 3");
+        }
+        let line = format!("COMMAND DOCS {}", names.join(" "));
+        (out.as_bytes().to_vec(), node.run(&line))
+    }
+
+    #[test]
+    fn docs_arguments_match_redis_bytes() {
+        for (name, oracle) in [
+            ("get", ORACLE_DOCS_GET),
+            ("set", ORACLE_DOCS_SET),
+            ("bitfield", ORACLE_DOCS_BITFIELD),
+            ("scan", ORACLE_DOCS_SCAN),
+            ("cluster|setslot", ORACLE_DOCS_CLUSTER_SETSLOT),
+        ] {
+            let (bytes, frame) = docs_reply(Protocol::Resp2, &[name]);
+            assert_eq!(String::from_utf8_lossy(&bytes), oracle, "{name}");
+            assert_eq!(frame, decode(oracle.as_bytes()), "{name}");
+        }
+        // Several names at once, unknown ones skipped, names case-insensitive.
+        let (bytes, frame) = docs_reply(Protocol::Resp2, &["GET", "nosuch", "set|x", "SET"]);
+        let expected = format!(
+            "*4\r\n{}{}",
+            &ORACLE_DOCS_GET["*2\r\n".len()..],
+            &ORACLE_DOCS_SET["*2\r\n".len()..]
+        );
+        assert_eq!(String::from_utf8_lossy(&bytes), expected);
+        assert_eq!(frame, decode(expected.as_bytes()));
+    }
+
+    #[test]
+    fn docs_arguments_match_redis_bytes_resp3() {
+        let (bytes, frame) = docs_reply(Protocol::Resp3, &["scan"]);
+        assert_eq!(String::from_utf8_lossy(&bytes), ORACLE_DOCS_SCAN_RESP3);
+        assert_eq!(frame, decode(ORACLE_DOCS_SCAN_RESP3.as_bytes()));
+    }
+
+    #[test]
+    fn client_kill_arguments_match_redis_bytes() {
+        // Only the arguments: CLIENT KILL's row does not carry Redis's
+        // complexity text yet.
+        let arguments = meta_args::lookup("client|kill").expect("client|kill has arguments");
+        let mut out = ReplyWriter::new(Protocol::Resp2);
+        write_args(&mut out, arguments);
+        assert_eq!(
+            String::from_utf8_lossy(out.as_bytes()),
+            ORACLE_ARGS_CLIENT_KILL
+        );
+        let mut node = TestNode::new();
+        let Frame::Array(entries) = node.run("COMMAND DOCS client") else {
+            panic!("COMMAND DOCS is a map (an array in RESP2)")
+        };
+        let Some(Frame::Array(subcommands)) = field(&entries[1], "subcommands") else {
+            panic!("client has subcommands")
+        };
+        let kill = subcommands
+            .chunks(2)
+            .find(|pair| pair[0] == bulk("client|kill"))
+            .map(|pair| &pair[1])
+            .expect("client|kill is listed");
+        assert_eq!(
+            field(kill, "arguments"),
+            Some(&decode(ORACLE_ARGS_CLIENT_KILL.as_bytes()))
+        );
+    }
+
+    /// The value of `name` in a RESP2 docs map (a flat array).
+    fn field<'a>(docs: &'a Frame, name: &str) -> Option<&'a Frame> {
+        let Frame::Array(items) = docs else {
+            panic!("docs are a flat map")
+        };
+        items
+            .chunks(2)
+            .find(|pair| pair[0] == bulk(name))
+            .map(|pair| &pair[1])
+    }
+
+    /// Redis 7.0.15 commands that take arguments but document none.
+    const UNDOCUMENTED_ARGUMENTS: &[&str] = &[
+        "command",
+        "command|getkeys",
+        "command|getkeysandflags",
+        "debug",
+        "quit",
+        "replconf",
+    ];
+
+    #[test]
+    fn every_command_documents_its_arguments() {
+        let mut node = TestNode::new();
+        let Frame::Array(all) = node.run("COMMAND DOCS") else {
+            panic!("flat map")
+        };
+        let mut checked = 0;
+        for pair in all.chunks(2) {
+            let Frame::Bulk(name) = &pair[0] else {
+                panic!("names are bulk strings")
+            };
+            let name = std::str::from_utf8(name).expect("ASCII name");
+            let spec = lookup_full_name(name.as_bytes()).expect("listed commands exist");
+            let mut entries = vec![(spec, &pair[1])];
+            if let Some(Frame::Array(subcommands)) = field(&pair[1], "subcommands") {
+                assert_eq!(subcommands.len(), spec.subcommands.len() * 2);
+                for (sub, docs) in spec.subcommands.iter().zip(subcommands.chunks(2)) {
+                    assert_eq!(docs[0], bulk(sub.name));
+                    entries.push((sub, &docs[1]));
+                }
+            }
+            for (spec, docs) in entries {
+                // Independent of the generated table: Redis documents the
+                // arguments of every command whose arity admits any.
+                let base_arity = if spec.name.contains('|') { 2 } else { 1 };
+                let takes_arguments = spec.subcommands.is_empty()
+                    && spec.arity != base_arity
+                    && !UNDOCUMENTED_ARGUMENTS.contains(&spec.name);
+                let arguments = field(docs, "arguments");
+                assert_eq!(arguments.is_some(), takes_arguments, "{}", spec.name);
+                let Some(Frame::Array(arguments)) = arguments else {
+                    continue;
+                };
+                let generated = meta_args::lookup(spec.name).expect("generated");
+                assert_eq!(arguments.len(), generated.len(), "{}", spec.name);
+                // Every key argument points at one of the command's key specs.
+                let key_specs = meta::lookup(spec.name).map_or(0, |meta| meta.key_specs.len());
+                assert_key_spec_indexes(generated, key_specs, spec.name);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} commands with arguments");
+    }
+
+    fn assert_key_spec_indexes(arguments: &[ArgMeta], key_specs: usize, name: &str) {
+        for arg in arguments {
+            if let Some(index) = arg.key_spec_index {
+                assert!(usize::from(index) < key_specs, "{name} {}", arg.name);
+            }
+            assert_eq!(
+                arg.kind == meta_args::ArgType::Key,
+                arg.key_spec_index.is_some() && arg.kind != meta_args::ArgType::Pattern,
+                "{name} {}",
+                arg.name
+            );
+            assert_eq!(
+                arg.kind.is_container(),
+                !arg.arguments.is_empty(),
+                "{name} {}",
+                arg.name
+            );
+            assert_key_spec_indexes(arg.arguments, key_specs, name);
+        }
+    }
+
+    #[test]
+    fn argument_table_is_sorted() {
+        assert!(meta_args::COMMAND_ARGS
+            .windows(2)
+            .all(|pair| pair[0].0 < pair[1].0));
+        assert!(meta_args::lookup("set").is_some());
+        assert!(meta_args::lookup("client|kill").is_some());
+        assert!(meta_args::lookup("time").is_none());
+        assert!(meta_args::lookup("nosuch").is_none());
+        assert!(meta_args::lookup("").is_none());
     }
 
     #[test]
