@@ -879,10 +879,21 @@ impl ClusterState {
         }
         let mut new_ok = true;
         if self.config.require_full_coverage {
+            // Owners come in long runs: remember the last verdict so the
+            // 16384-slot walk does one node lookup per run, not per slot.
+            let mut last = None;
             new_ok = self.slot_owner.iter().all(|owner| {
-                owner
-                    .and_then(|k| self.nodes.get(k))
-                    .is_some_and(|n| !n.flags.contains(NodeFlags::FAIL))
+                let Some(key) = *owner else {
+                    return false;
+                };
+                if let Some((last_key, last_ok)) = last {
+                    if last_key == key {
+                        return last_ok;
+                    }
+                }
+                let ok = self.nodes.get(key).is_some_and(|n| !n.flags.contains(NodeFlags::FAIL));
+                last = Some((key, ok));
+                ok
             });
         }
         let mut size = 0;
