@@ -543,7 +543,11 @@ fn shoal_server_nodes_form_a_cluster() {
     let dir_text = dir.to_string_lossy().into_owned();
     let output = shoal(&["cluster", "status", "--dir", &dir_text]);
     assert!(output.status.success(), "status: {}", describe(&output));
-    assert!(text(&output.stdout).contains("cluster ok"), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("cluster ok"),
+        "{}",
+        text(&output.stdout)
+    );
     assert_eq!(redis_cli(base, &["-c", "set", "foo", "bar"]), "OK");
     assert_eq!(redis_cli(base + 1, &["-c", "get", "foo"]), "bar");
     let pids = state_pids(dir);

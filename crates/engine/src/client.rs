@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 
+use crate::table::CommandSpec;
+
 /// A client's identity in the engine (`CLIENT ID`).
 pub type ClientId = u64;
 
@@ -42,6 +44,25 @@ pub struct BufferStats {
     pub query_buffer_capacity_bytes: usize,
     /// Pending output bytes.
     pub output_buffer_bytes: usize,
+}
+
+/// A command queued between MULTI and EXEC (Redis `multiCmd`).
+#[derive(Clone, Debug)]
+pub struct QueuedCommand {
+    /// The row that will run (the subcommand row for containers).
+    pub spec: &'static CommandSpec,
+    /// The arguments as sent, name included.
+    pub args: Vec<Bytes>,
+}
+
+/// The MULTI state of a client (Redis `multiState` plus `CLIENT_DIRTY_EXEC`).
+/// Maintained by `commands/transaction.rs` only.
+#[derive(Clone, Debug, Default)]
+pub struct MultiState {
+    /// Commands queued so far, in order.
+    pub commands: Vec<QueuedCommand>,
+    /// A command was rejected while queueing: EXEC replies EXECABORT.
+    pub aborted: bool,
 }
 
 /// One connected client.
@@ -90,6 +111,11 @@ pub struct Client {
     /// READONLY was sent: reads of my primary's slots are served on this
     /// replica (Redis `CLIENT_READONLY`; READWRITE and RESET clear it).
     pub readonly: bool,
+    // --- Transactions (owned by commands/transaction.rs) ---
+    /// Between MULTI and EXEC/DISCARD (Redis `CLIENT_MULTI`): commands are
+    /// queued here instead of running. Boxed so an idle client pays one word.
+    /// WATCHed keys live in `Node::watches`.
+    pub multi: Option<Box<MultiState>>,
 }
 
 impl Client {
@@ -120,6 +146,7 @@ impl Client {
             pubsub_shard_channels: BTreeSet::new(),
             asking: false,
             readonly: false,
+            multi: None,
         }
     }
 
@@ -140,5 +167,18 @@ impl Client {
     /// (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET.
     pub fn is_pubsub(&self) -> bool {
         self.subscription_count() + self.shard_subscription_count() > 0
+    }
+
+    /// True between MULTI and EXEC/DISCARD (CLIENT LIST flag `x`).
+    pub fn in_multi(&self) -> bool {
+        self.multi.is_some()
+    }
+
+    /// Commands queued in the open transaction, -1 outside MULTI (CLIENT
+    /// LIST `multi=`).
+    pub fn multi_len(&self) -> i64 {
+        self.multi
+            .as_ref()
+            .map_or(-1, |multi| multi.commands.len() as i64)
     }
 }

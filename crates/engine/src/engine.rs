@@ -3,8 +3,12 @@
 //! engine never touches a socket or a clock.
 //!
 //! `execute` runs Redis's `processCommand` guards in Redis's order — lookup,
-//! arity, authentication, client pause — then the handler, then the
-//! bookkeeping (stats, MONITOR feed, CLIENT REPLY modes).
+//! arity, authentication, MULTI restrictions, cluster routing, pub/sub
+//! context, client pause — then either queues the command (inside MULTI,
+//! `commands/transaction.rs`) or runs it through [`call`]: the handler plus
+//! Redis `call()`'s bookkeeping (stats, WATCH invalidation, MONITOR feed).
+//! EXEC runs each queued command through the same [`call`]. CLIENT REPLY
+//! modes apply to whole replies, once per request.
 
 use bytes::Bytes;
 use shoal_config::Config;
@@ -15,7 +19,7 @@ use crate::commands;
 use crate::context::Ctx;
 use crate::error::{args_preview, quote_for_error, CommandError};
 use crate::node::{Effect, Node};
-use crate::table::{CommandSpec, CommandTable, Flags};
+use crate::table::{CommandSpec, CommandTable, Flags, Handler};
 
 /// What the shell should do after `execute`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +82,8 @@ impl Engine {
             // Pub/Sub: drop the client's subscriptions from the node registry.
             commands::pubsub::unsubscribe_all(&mut self.node, &mut client);
         }
+        // Transactions: forget its WATCHed keys (Redis freeClient → unwatchAllKeys).
+        commands::transaction::unwatch_all(&mut self.node, id);
         self.node.monitors.retain(|monitor| *monitor != id);
     }
 
@@ -115,34 +121,56 @@ impl Engine {
         }
         client.last_interaction_ms = now_ms;
         // Cluster: ASKING is one-shot; every command but ASKING itself clears
-        // it (Redis resetClient). Taken here, restored only if paused.
+        // it (Redis resetClient), except inside MULTI, where it lasts until
+        // EXEC/DISCARD (`finish_reply` puts it back). Taken here, restored if
+        // paused.
         let asking = std::mem::take(&mut client.asking);
         let reply_start = out.len();
         let spec = match self.resolve(args) {
             Ok(spec) => spec,
             Err((spec, error)) => {
-                self.reject(client, spec, &error, out);
-                return self.finish_reply(client, out, reply_start);
+                self.reject(client, spec, error, args, now_us, out);
+                return self.finish_reply(client, out, reply_start, asking);
             }
         };
         if let Err(error) = self.check_access(client, spec, args) {
-            self.reject(client, Some(spec), &error, out);
-            return self.finish_reply(client, out, reply_start);
+            self.reject(client, Some(spec), error, args, now_us, out);
+            return self.finish_reply(client, out, reply_start, asking);
+        }
+        // Transactions (Redis processCommand): `no_multi` commands are
+        // refused inside MULTI, and EXEC is routed as a whole on a cluster
+        // node: all queued commands' keys together (§3.6). A misrouted EXEC
+        // discards the transaction and gets the plain redirection.
+        if client.multi.is_some() {
+            if spec.flags.contains(Flags::NO_MULTI) {
+                let error = CommandError::err("Command not allowed inside a transaction");
+                self.reject(client, Some(spec), error, args, now_us, out);
+                return self.finish_reply(client, out, reply_start, asking);
+            }
+            if commands::transaction::is_exec(spec) {
+                let route =
+                    commands::transaction::route_exec(&mut self.node, client, asking, now_ms);
+                if let Err(error) = route {
+                    commands::transaction::discard_transaction(&mut self.node, client);
+                    self.refuse(Some(spec), &error, out);
+                    return self.finish_reply(client, out, reply_start, asking);
+                }
+            }
         }
         // Cluster: redirect keyed commands this node must not serve (MOVED,
         // ASK, CROSSSLOT, TRYAGAIN, CLUSTERDOWN), after auth as in Redis.
         let route = commands::cluster::route(&mut self.node, client, spec, args, asking, now_ms);
         if let Err(error) = route {
-            self.reject(client, Some(spec), &error, out);
-            return self.finish_reply(client, out, reply_start);
+            self.reject(client, Some(spec), error, args, now_us, out);
+            return self.finish_reply(client, out, reply_start, asking);
         }
         // Pub/Sub: a subscribed RESP2 client may run only a few commands
         // (checked after auth, before the pause, as in Redis processCommand).
         if let Err(error) = commands::pubsub::check_context(client, spec) {
-            self.reject(client, Some(spec), &error, out);
-            return self.finish_reply(client, out, reply_start);
+            self.reject(client, Some(spec), error, args, now_us, out);
+            return self.finish_reply(client, out, reply_start, asking);
         }
-        if self.is_paused(spec, now_ms) {
+        if self.is_paused(client, spec, now_ms) {
             client.asking = asking;
             return ExecOutcome::Paused;
         }
@@ -150,42 +178,21 @@ impl Engine {
             // Containers always resolve to a subcommand row; a row without a
             // handler is a table bug, reported rather than panicking.
             let error = CommandError::err(format!("command '{}' has no handler", spec.name));
-            self.reject(client, Some(spec), &error, out);
-            return self.finish_reply(client, out, reply_start);
+            self.reject(client, Some(spec), error, args, now_us, out);
+            return self.finish_reply(client, out, reply_start, asking);
         };
-        let full_name = commands::full_name(spec);
-        client.last_command = full_name;
-        // Pub/Sub: RESET drops subscriptions; PING in RESP2 subscribed mode
-        // replies ["pong", <arg>].
-        let handler = commands::pubsub::prepare(&mut self.node, client, spec, handler);
-        // Cluster: SELECT is restricted; RESET clears READONLY.
-        let handler = commands::cluster::prepare(&self.node, client, spec, handler);
-        let mut ctx = Ctx {
-            args,
-            node: &mut self.node,
-            client,
-            out: &mut *out,
-            now_ms,
-            now_us,
-            spec,
-        };
-        let result = handler(&mut ctx);
-        let stats = self.node.stats.commands.entry(full_name).or_default();
-        stats.calls += 1;
-        self.node.stats.total_commands_processed += 1;
-        if let Err(error) = result {
-            out.truncate(reply_start);
-            if let Some(stats) = self.node.stats.commands.get_mut(full_name) {
-                stats.failed_calls += 1;
-            }
-            self.node.count_error(&error.kind());
-            out.error(&error.to_string());
+        client.last_command = commands::full_name(spec);
+        // Transactions: inside MULTI everything but EXEC, DISCARD, MULTI,
+        // WATCH, QUIT and RESET is queued and answered +QUEUED; it is neither
+        // executed nor counted until EXEC.
+        if client.multi.is_some() && !commands::transaction::runs_inside_multi(spec) {
+            commands::transaction::queue(&self.node, client, spec, args);
+            out.simple("QUEUED");
+            return self.finish_reply(client, out, reply_start, asking);
         }
-        if !spec.flags.contains(Flags::SKIP_MONITOR) && !spec.flags.contains(Flags::ADMIN) {
-            self.feed_monitors(client, args, now_us);
-        }
+        call(&mut self.node, client, spec, handler, args, now_us, out);
         self.last_spec = Some(spec);
-        self.finish_reply(client, out, reply_start)
+        self.finish_reply(client, out, reply_start, asking)
     }
 
     /// Finds the row for `args`, descending into subcommands. An arity error
@@ -240,7 +247,7 @@ impl Engine {
         Ok(())
     }
 
-    fn is_paused(&mut self, spec: &'static CommandSpec, now_ms: i64) -> bool {
+    fn is_paused(&mut self, client: &Client, spec: &'static CommandSpec, now_ms: i64) -> bool {
         let Some(pause) = self.node.pause else {
             return false;
         };
@@ -256,11 +263,41 @@ impl Engine {
         !pause.writes_only
             || spec.flags.contains(Flags::WRITE)
             || spec.flags.contains(Flags::MAY_REPLICATE)
+            // EXEC counts as a write when a queued command is one (Redis
+            // `is_may_replicate_command` looks at `mstate.cmd_flags`).
+            || commands::transaction::exec_may_replicate(client, spec)
     }
 
+    /// A command refused before running (Redis `rejectCommand`): an open
+    /// transaction is flagged so its EXEC fails with EXECABORT, and a refused
+    /// EXEC itself aborts the transaction at once (`execCommandAbort`).
     fn reject(
         &mut self,
-        _client: &mut Client,
+        client: &mut Client,
+        spec: Option<&'static CommandSpec>,
+        error: CommandError,
+        args: &[Bytes],
+        now_us: i64,
+        out: &mut ReplyWriter,
+    ) {
+        let error = match spec {
+            Some(spec) if commands::transaction::is_exec(spec) => {
+                let error = commands::transaction::abort_exec(&mut self.node, client, &error);
+                // The MULTI went to MONITOR already; EXEC closes it there.
+                feed_monitors(&mut self.node, client, args, now_us);
+                error
+            }
+            _ => {
+                commands::transaction::flag_transaction(client);
+                error
+            }
+        };
+        self.refuse(spec, &error, out);
+    }
+
+    /// Counts a refused command (`rejected_calls`, errorstats) and writes its error.
+    fn refuse(
+        &mut self,
         spec: Option<&'static CommandSpec>,
         error: &CommandError,
         out: &mut ReplyWriter,
@@ -279,12 +316,18 @@ impl Engine {
     }
 
     /// Applies CLIENT REPLY OFF/SKIP and QUIT-style closing.
+    /// `asking` is the ASKING flag taken at the start of the request: it
+    /// survives while the client is inside MULTI (Redis resetClient).
     fn finish_reply(
         &mut self,
         client: &mut Client,
         out: &mut ReplyWriter,
         reply_start: usize,
+        asking: bool,
     ) -> ExecOutcome {
+        if client.multi.is_some() {
+            client.asking |= asking;
+        }
         match client.reply_mode {
             ReplyMode::On => {}
             ReplyMode::Off => out.truncate(reply_start),
@@ -298,21 +341,6 @@ impl Engine {
             ExecOutcome::Close
         } else {
             ExecOutcome::Done
-        }
-    }
-
-    fn feed_monitors(&mut self, client: &Client, args: &[Bytes], now_us: i64) {
-        if self.node.monitors.is_empty() {
-            return;
-        }
-        let line = commands::monitor_line(client, args, now_us);
-        for monitor in &self.node.monitors {
-            if *monitor != client.id {
-                self.node.effects.push(Effect::Deliver {
-                    client: *monitor,
-                    bytes: line.clone(),
-                });
-            }
         }
     }
 
@@ -399,6 +427,80 @@ impl Engine {
             .collect();
         for id in idle {
             self.node.effects.push(Effect::CloseClient(id));
+        }
+    }
+}
+
+/// Runs one command that passed every guard, with Redis `call()`'s
+/// bookkeeping: the pre-handler hooks, the handler (its error, if any,
+/// replaces whatever it wrote), `calls`/`failed_calls`, errorstats,
+/// `total_commands_processed`, WATCH invalidation of the keys a write
+/// modified, and the MONITOR feed (after the command, so EXEC's inner
+/// commands appear before EXEC itself). Used for top-level commands and by
+/// EXEC for each queued one.
+pub(crate) fn call(
+    node: &mut Node,
+    client: &mut Client,
+    spec: &'static CommandSpec,
+    handler: Handler,
+    args: &[Bytes],
+    now_us: i64,
+    out: &mut ReplyWriter,
+) {
+    let reply_start = out.len();
+    let full_name = commands::full_name(spec);
+    // Pub/Sub: RESET drops subscriptions; PING in RESP2 subscribed mode
+    // replies ["pong", <arg>].
+    let handler = commands::pubsub::prepare(node, client, spec, handler);
+    // Cluster: SELECT is restricted; RESET clears READONLY.
+    let handler = commands::cluster::prepare(node, client, spec, handler);
+    // Transactions: RESET discards MULTI and WATCH state.
+    commands::transaction::prepare(node, client, spec);
+    let dirty_before = node.dirty;
+    let db = client.db;
+    let mut ctx = Ctx {
+        args,
+        node: &mut *node,
+        client: &mut *client,
+        out: &mut *out,
+        now_ms: now_us / 1000,
+        now_us,
+        spec,
+    };
+    let result = handler(&mut ctx);
+    let stats = node.stats.commands.entry(full_name).or_default();
+    stats.calls += 1;
+    node.stats.total_commands_processed += 1;
+    if let Err(error) = result {
+        out.truncate(reply_start);
+        if let Some(stats) = node.stats.commands.get_mut(full_name) {
+            stats.failed_calls += 1;
+        }
+        node.count_error(&error.kind());
+        out.error(&error.to_string());
+    }
+    // WATCH: a write that changed the dataset touches its keys (Redis
+    // signalModifiedKey); free while nobody watches anything.
+    if spec.flags.contains(Flags::WRITE) && node.watches.is_active() && node.dirty != dirty_before {
+        commands::transaction::touch_written_keys(node, spec, args, db, now_us / 1000);
+    }
+    if !spec.flags.contains(Flags::SKIP_MONITOR) && !spec.flags.contains(Flags::ADMIN) {
+        feed_monitors(node, client, args, now_us);
+    }
+}
+
+/// Sends a MONITOR line for `args` to every monitor but the sender.
+fn feed_monitors(node: &mut Node, client: &Client, args: &[Bytes], now_us: i64) {
+    if node.monitors.is_empty() {
+        return;
+    }
+    let line = commands::monitor_line(client, args, now_us);
+    for monitor in &node.monitors {
+        if *monitor != client.id {
+            node.effects.push(Effect::Deliver {
+                client: *monitor,
+                bytes: line.clone(),
+            });
         }
     }
 }

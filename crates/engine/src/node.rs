@@ -107,6 +107,46 @@ pub struct PubSub {
     pub shard_channels: BTreeMap<Bytes, BTreeSet<ClientId>>,
 }
 
+/// What a watcher saw when it sent WATCH (see `commands/transaction.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watcher {
+    /// The watching client.
+    pub client: ClientId,
+    /// The key existed (and was not expired) at WATCH time.
+    pub existed: bool,
+    /// Its absolute expiry then, Unix ms (`None`: absent or no TTL).
+    pub expire_at_ms: Option<i64>,
+}
+
+/// WATCH bookkeeping of the whole node (Redis `db->watched_keys`,
+/// `c->watched_keys` and `CLIENT_DIRTY_CAS`). Ordered maps keep everything
+/// deterministic; an entry exists only while something is watched.
+/// Maintained by `commands/transaction.rs` only, whose module doc explains
+/// how keys get touched.
+#[derive(Debug, Default)]
+pub struct Watches {
+    /// Per database index: key → its watchers, in WATCH order.
+    pub dbs: Vec<BTreeMap<Bytes, Vec<Watcher>>>,
+    /// Client → the (database, key) pairs it watches, in WATCH order.
+    pub by_client: BTreeMap<ClientId, Vec<(usize, Bytes)>>,
+    /// Clients whose watched keys were modified: their EXEC fails.
+    pub dirty: BTreeSet<ClientId>,
+}
+
+impl Watches {
+    /// True while some client watches a key: only then do writes look for
+    /// watchers (the check on the write path).
+    pub fn is_active(&self) -> bool {
+        !self.by_client.is_empty()
+    }
+
+    /// True when `client`'s next EXEC fails because a watched key changed
+    /// (CLIENT LIST flag `d`; expiry is only noticed at EXEC).
+    pub fn is_dirty(&self, client: ClientId) -> bool {
+        self.dirty.contains(&client)
+    }
+}
+
 /// Per-command statistics (INFO commandstats).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CommandStats {
@@ -324,6 +364,8 @@ pub struct Node {
     /// creates or loads it after `Node::new` and drains its effects. `None`
     /// means standalone: CLUSTER commands are refused, nothing is routed.
     pub cluster: Option<shoal_cluster::state::ClusterState>,
+    /// WATCHed keys and dirty watchers (MULTI/EXEC optimistic locking).
+    pub watches: Watches,
 }
 
 impl Node {
@@ -361,6 +403,7 @@ impl Node {
             monitors: Vec::new(),
             pubsub: PubSub::default(),
             cluster: None,
+            watches: Watches::default(),
         }
     }
 

@@ -36,7 +36,11 @@ struct BatchClock {
 impl BatchClock {
     fn now() -> Self {
         let monotonic_start = Instant::now();
-        BatchClock { wall_start_us: now_us(), monotonic_start, last: monotonic_start }
+        BatchClock {
+            wall_start_us: now_us(),
+            monotonic_start,
+            last: monotonic_start,
+        }
     }
 }
 

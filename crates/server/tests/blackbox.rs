@@ -316,17 +316,26 @@ fn config_rewrite_updates_the_config_file() {
     let dir = std::env::temp_dir().join(format!("shoal-rewrite-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("shoal.conf");
-    std::fs::write(&file, format!("# my settings\nport {port}\nbind 127.0.0.1\nmaxclients 500\n")).unwrap();
+    std::fs::write(
+        &file,
+        format!("# my settings\nport {port}\nbind 127.0.0.1\nmaxclients 500\n"),
+    )
+    .unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shoal-server"))
         .arg(&file)
         .current_dir(&dir)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let ready = common::wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let ready = common::wait_until(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
     assert!(ready, "server did not start");
     let mut raw = Raw::connect(port);
-    assert_eq!(raw.call(&["CONFIG", "SET", "maxclients", "600"]), Frame::Simple("OK".into()));
+    assert_eq!(
+        raw.call(&["CONFIG", "SET", "maxclients", "600"]),
+        Frame::Simple("OK".into())
+    );
     assert_eq!(raw.call(&["CONFIG", "REWRITE"]), Frame::Simple("OK".into()));
     let rewritten = common::wait_until(Duration::from_secs(5), || {
         std::fs::read_to_string(&file).is_ok_and(|text| text.contains("maxclients 600"))

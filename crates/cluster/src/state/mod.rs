@@ -891,7 +891,10 @@ impl ClusterState {
                         return last_ok;
                     }
                 }
-                let ok = self.nodes.get(key).is_some_and(|n| !n.flags.contains(NodeFlags::FAIL));
+                let ok = self
+                    .nodes
+                    .get(key)
+                    .is_some_and(|n| !n.flags.contains(NodeFlags::FAIL));
                 last = Some((key, ok));
                 ok
             });

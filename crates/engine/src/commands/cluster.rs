@@ -328,6 +328,7 @@ pub fn delete_keys_in_slots(node: &mut Node, slots: &[u16]) -> usize {
 /// by CLUSTER RESET on a replica; Redis `emptyData`, which does not count
 /// changes). Returns how many keys there were.
 pub fn flush_all_data(node: &mut Node) -> usize {
+    crate::commands::transaction::signal_flushed_db(node, None);
     node.keyspace.clear_all()
 }
 

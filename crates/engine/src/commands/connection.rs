@@ -15,7 +15,7 @@ const CONNECTION: &[&str] = &["connection", "fast"];
 const CONNECTION_SLOW: &[&str] = &["connection", "slow"];
 const ADMIN_CONNECTION: &[&str] = &["admin", "slow", "dangerous", "connection"];
 
-const PING_FLAGS: Flags = Flags::FAST.with(Flags::STALE);
+const PING_FLAGS: Flags = Flags::FAST;
 const HANDSHAKE_FLAGS: Flags = Flags::NOSCRIPT
     .with(Flags::LOADING)
     .with(Flags::STALE)
@@ -38,7 +38,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "echo",
         arity: 2,
-        flags: Flags::FAST,
+        flags: Flags::LOADING.with(Flags::STALE).with(Flags::FAST),
         acl_categories: CONNECTION,
         group: "connection",
         summary: "Echo the given string",
@@ -101,7 +101,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "client",
         arity: -2,
-        acl_categories: CONNECTION_SLOW,
+        acl_categories: &["slow"],
         group: "connection",
         summary: "A container for client connection commands",
         since: "2.4.0",
@@ -121,6 +121,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_FLAGS,
         CONNECTION_SLOW,
         "Returns the client ID for the current connection",
+        "5.0.0",
+        "O(1)",
         client_id,
     ),
     client_row(
@@ -129,6 +131,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_FLAGS,
         CONNECTION_SLOW,
         "Set the current connection name",
+        "2.6.9",
+        "O(1)",
         client_setname,
     ),
     client_row(
@@ -137,6 +141,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_FLAGS,
         CONNECTION_SLOW,
         "Get the current connection name",
+        "2.6.9",
+        "O(1)",
         client_getname,
     ),
     client_row(
@@ -145,6 +151,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_ADMIN_FLAGS,
         ADMIN_CONNECTION,
         "Get the list of client connections",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
         client_list,
     ),
     client_row(
@@ -153,6 +161,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_FLAGS,
         CONNECTION_SLOW,
         "Returns information about the current client connection.",
+        "6.2.0",
+        "O(1)",
         client_info,
     ),
     client_row(
@@ -161,6 +171,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_ADMIN_FLAGS,
         ADMIN_CONNECTION,
         "Kill the connection of a client",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
         client_kill,
     ),
     client_row(
@@ -169,6 +181,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_ADMIN_FLAGS,
         ADMIN_CONNECTION,
         "Stop processing commands from clients for some time",
+        "2.9.50",
+        "O(1)",
         client_pause,
     ),
     client_row(
@@ -177,6 +191,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_ADMIN_FLAGS,
         ADMIN_CONNECTION,
         "Resume processing of clients that were paused",
+        "6.2.0",
+        "O(N) Where N is the number of paused clients",
         client_unpause,
     ),
     client_row(
@@ -185,6 +201,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_FLAGS,
         CONNECTION_SLOW,
         "Instruct the server whether to reply to commands",
+        "3.2.0",
+        "O(1)",
         client_reply,
     ),
     client_row(
@@ -193,6 +211,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CLIENT_ADMIN_FLAGS,
         ADMIN_CONNECTION,
         "Set client eviction mode for the current connection",
+        "7.0.0",
+        "O(1)",
         client_no_evict,
     ),
     client_row(
@@ -201,16 +221,21 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         Flags::LOADING.with(Flags::STALE),
         CONNECTION_SLOW,
         "Show helpful text about the different subcommands",
+        "5.0.0",
+        "O(1)",
         client_help,
     ),
 ];
 
+#[allow(clippy::too_many_arguments)]
 const fn client_row(
     name: &'static str,
     arity: i32,
     flags: Flags,
     acl_categories: &'static [&'static str],
     summary: &'static str,
+    since: &'static str,
+    complexity: &'static str,
     handler: fn(&mut Ctx<'_>) -> CommandResult,
 ) -> CommandSpec {
     CommandSpec::leaf(
@@ -221,8 +246,8 @@ const fn client_row(
         KeySpec::None,
         "connection",
         summary,
-        "2.4.0",
-        "O(1)",
+        since,
+        complexity,
         handler,
     )
 }
@@ -421,24 +446,27 @@ fn client_getname(ctx: &mut Ctx<'_>) -> CommandResult {
 
 /// One CLIENT LIST line (without the trailing newline), fields in Redis
 /// 7.0's order.
-pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
+pub(crate) fn client_info_line(client: &Client, now_ms: i64, watch_dirty: bool) -> String {
     let name = client
         .name
         .as_ref()
         .map(|name| String::from_utf8_lossy(name))
         .unwrap_or_default();
+    // Redis 7.0 `getClientInfoString` order: O P x d c r e.
     let mut flags = String::new();
-    if client.monitor {
-        flags.push('O');
-    }
-    if client.close_after_reply {
-        flags.push('c');
-    }
-    if client.is_pubsub() {
-        flags.push('P');
-    }
-    if client.no_evict {
-        flags.push('e');
+    let flag_table = [
+        (client.monitor, 'O'),
+        (client.is_pubsub(), 'P'),
+        (client.in_multi(), 'x'),
+        (watch_dirty, 'd'),
+        (client.close_after_reply, 'c'),
+        (client.readonly, 'r'),
+        (client.no_evict, 'e'),
+    ];
+    for (set, flag) in flag_table {
+        if set {
+            flags.push(flag);
+        }
     }
     if flags.is_empty() {
         flags.push('N');
@@ -449,7 +477,7 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
         .saturating_sub(buffers.query_buffer_bytes);
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-         ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
          oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         client.id,
         client.connection.peer_addr,
@@ -463,6 +491,7 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64) -> String {
         client.pubsub_channels.len(),
         client.pubsub_patterns.len(),
         client.pubsub_shard_channels.len(),
+        client.multi_len(),
         buffers.query_buffer_bytes,
         query_free,
         buffers.query_buffer_capacity_bytes,
@@ -526,7 +555,8 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
         if wanted_pubsub.is_some_and(|pubsub| pubsub != client.is_pubsub()) {
             continue;
         }
-        text.push_str(&client_info_line(client, now_ms));
+        let watch_dirty = ctx.node.watches.is_dirty(client.id);
+        text.push_str(&client_info_line(client, now_ms, watch_dirty));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());
@@ -534,7 +564,8 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 fn client_info(ctx: &mut Ctx<'_>) -> CommandResult {
-    let mut line = client_info_line(ctx.client, ctx.now_ms);
+    let watch_dirty = ctx.node.watches.is_dirty(ctx.client.id);
+    let mut line = client_info_line(ctx.client, ctx.now_ms, watch_dirty);
     line.push('\n');
     ctx.out.verbatim("txt", line.as_bytes());
     Ok(())

@@ -8,6 +8,7 @@ pub(crate) mod generic;
 pub(crate) mod pubsub;
 pub(crate) mod server;
 pub(crate) mod string;
+pub(crate) mod transaction;
 
 use bytes::Bytes;
 
@@ -23,6 +24,7 @@ pub(crate) const FAMILIES: &[&[CommandSpec]] = &[
     server::COMMANDS,
     pubsub::COMMANDS,
     cluster::COMMANDS,
+    transaction::COMMANDS,
 ];
 
 /// Builds the command table.
