@@ -189,11 +189,9 @@ fn write_nodes_conf(path: &Path, text: &str, fsync: bool) -> std::io::Result<()>
     Ok(())
 }
 
-/// Writes nodes.conf now, with fsync (CLUSTER SAVECONFIG).
-pub(crate) fn save_config(shared: &Shared) {
-    let Some(bus) = &shared.bus else {
-        return;
-    };
+/// Writes the state's current nodes.conf; `Ok(())` when there is nothing
+/// to write (no cluster, or the engine is busy and will persist later).
+fn persist_now(shared: &Shared, bus: &Bus, fsync: bool) -> std::io::Result<()> {
     let text = match shared.engine.try_borrow() {
         Ok(engine) => engine
             .node
@@ -202,13 +200,22 @@ pub(crate) fn save_config(shared: &Shared) {
             .map(ClusterState::to_nodes_conf),
         Err(_) => None,
     };
-    if let Some(text) = text {
-        if let Err(error) = write_nodes_conf(&bus.config_path, &text, true) {
-            logging::log(
-                Level::Warning,
-                &format!("Could not save the cluster config: {error}"),
-            );
-        }
+    match text {
+        Some(text) => write_nodes_conf(&bus.config_path, &text, fsync),
+        None => Ok(()),
+    }
+}
+
+/// Writes nodes.conf now, with fsync (CLUSTER SAVECONFIG).
+pub(crate) fn save_config(shared: &Shared) {
+    let Some(bus) = &shared.bus else {
+        return;
+    };
+    if let Err(error) = persist_now(shared, bus, true) {
+        logging::log(
+            Level::Warning,
+            &format!("Could not save the cluster config: {error}"),
+        );
     }
 }
 
@@ -445,22 +452,14 @@ fn carry_out(shared: &Rc<Shared>, effect: Effect) {
             }
         }
         Effect::PersistConfig { fsync } => {
-            let text = match shared.engine.try_borrow() {
-                Ok(engine) => engine
-                    .node
-                    .cluster
-                    .as_ref()
-                    .map(ClusterState::to_nodes_conf),
-                Err(_) => None,
-            };
-            if let Some(text) = text {
-                if let Err(error) = write_nodes_conf(&bus.config_path, &text, fsync) {
-                    logging::log(
-                        Level::Warning,
-                        &format!("Fatal: can't update cluster config file: {error}"),
-                    );
-                    std::process::exit(1);
-                }
+            // Redis exits when it cannot persist the cluster configuration:
+            // running on with a state it could not save risks a split identity.
+            if let Err(error) = persist_now(shared, bus, fsync) {
+                logging::log(
+                    Level::Warning,
+                    &format!("Fatal: can't update cluster config file: {error}"),
+                );
+                std::process::exit(1);
             }
         }
         Effect::DeleteKeysInSlots { slots } => {

@@ -107,19 +107,18 @@ const fn sub(
     complexity: &'static str,
     handler: Handler,
 ) -> CommandSpec {
-    CommandSpec {
+    CommandSpec::leaf(
         name,
         arity,
         flags,
         acl_categories,
-        keys: KeySpec::None,
-        group: "cluster",
+        KeySpec::None,
+        "cluster",
         summary,
         since,
         complexity,
-        handler: Some(handler),
-        subcommands: &[],
-    }
+        handler,
+    )
 }
 
 const SLOTS_RANGE_COMPLEXITY: &str = "O(N) where N is the total number of the slots between the \

@@ -145,27 +145,32 @@ impl Server {
 
     /// Restarts a killed node with the same port, directory and arguments.
     pub fn restart(&mut self, program: &str, extra: &[&str]) {
-        let port_text = self.port.to_string();
-        let mut args = vec![
-            "--port",
-            &port_text,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ];
-        args.extend_from_slice(extra);
-        self.child = Command::new(program)
-            .args(&args)
-            .current_dir(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("respawn");
+        self.child = spawn_server(program, self.port, &self.dir, extra);
         assert!(wait_for_ping(self), "{program} did not restart");
     }
+}
+
+/// Spawns a server on 127.0.0.1:`port` in `dir`, without persistence.
+fn spawn_server(program: &str, port: u16, dir: &std::path::Path, extra: &[&str]) -> Child {
+    let port_text = port.to_string();
+    let mut args = vec![
+        "--port",
+        &port_text,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(program)
+        .args(&args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("spawn {program}: {error}"))
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
@@ -186,25 +191,7 @@ fn start(program: &str, label: &str, extra: &[&str]) -> Server {
     for _attempt in 0..5 {
         let port = free_port();
         let dir = scratch_dir(label, port);
-        let port_text = port.to_string();
-        let mut args = vec![
-            "--port",
-            &port_text,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ];
-        args.extend_from_slice(extra);
-        let child = Command::new(program)
-            .args(&args)
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("spawn {program}: {error}"));
+        let child = spawn_server(program, port, &dir, extra);
         let mut server = Server { port, child, dir };
         if wait_for_ping(&mut server) {
             return server;
