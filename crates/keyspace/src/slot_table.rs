@@ -48,7 +48,12 @@ struct SlotTtl {
 }
 
 /// One slot's keys. See the module doc.
+///
+/// 128 bytes, aligned to 128: a lookup reads the index header and the first
+/// chunk pointers, and with this alignment they sit in one adjacent-line
+/// pair that the CPU fetches together (one miss per lookup, not two).
 #[derive(Default)]
+#[repr(align(128))]
 pub(crate) struct SlotTable {
     entries: ChunkedVec<Entry>,
     index: HashTable<u32>,
@@ -396,6 +401,11 @@ mod tests {
         table.check_invariants();
         assert!(!table.set_ttl(99, 1), "no entry at 99");
         assert_eq!(table.ttl_at(99), None);
+    }
+
+    #[test]
+    fn header_is_two_cache_lines() {
+        assert_eq!(std::mem::size_of::<SlotTable>(), 128);
     }
 
     #[test]
