@@ -159,3 +159,48 @@ pub fn error(text: &str) -> Frame {
 pub fn simple(text: &str) -> Frame {
     Frame::Simple(text.to_string())
 }
+
+/// One command's COMMAND INFO essentials as Redis prints them: (name, arity,
+/// flags, (first, last, step), ACL categories).
+pub type CommandInfoRow = (
+    &'static str,
+    i32,
+    &'static [&'static str],
+    (i32, i32, i32),
+    &'static [&'static str],
+);
+
+/// Asserts that each named row exists in `rows` (top-level rows of a family
+/// or the whole table) with Redis's arity, flags, key triple and ACL
+/// categories, and, when `group` is given, that COMMAND DOCS group.
+pub fn assert_rows_match(
+    rows: &[crate::table::CommandSpec],
+    expected: &[CommandInfoRow],
+    group: Option<&str>,
+) {
+    for (name, arity, flags, triple, acl) in expected {
+        let spec = rows
+            .iter()
+            .find(|spec| spec.name.eq_ignore_ascii_case(name))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(spec.arity, *arity, "{name}");
+        assert_eq!(spec.flags.names(), *flags, "{name}");
+        assert_eq!(spec.keys.legacy_triple(), *triple, "{name}");
+        assert_eq!(spec.acl_categories, *acl, "{name}");
+        if let Some(group) = group {
+            assert_eq!(spec.group, group, "{name}");
+        }
+    }
+}
+
+/// The key argument indexes the row named `args[0]` finds in `args`.
+pub fn key_indexes(rows: &[crate::table::CommandSpec], args: &[&str]) -> Option<Vec<usize>> {
+    let spec = rows
+        .iter()
+        .find(|spec| spec.name.eq_ignore_ascii_case(args[0]))?;
+    let args: Vec<Bytes> = args
+        .iter()
+        .map(|arg| Bytes::copy_from_slice(arg.as_bytes()))
+        .collect();
+    Some(spec.keys.key_indexes(&args))
+}

@@ -776,7 +776,9 @@ fn bitfield_ro(ctx: &mut Ctx<'_>) -> CommandResult {
 mod tests {
     use shoal_resp::Frame;
 
-    use crate::testing::{bulk, error, simple, TestNode};
+    use crate::testing::{
+        assert_rows_match, bulk, error, key_indexes, simple, CommandInfoRow, TestNode,
+    };
 
     fn int(value: i64) -> Frame {
         Frame::Integer(value)
@@ -808,19 +810,9 @@ mod tests {
     const BAD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 \
                             is not supported but i64 is.";
 
-    /// (name, arity, flags, (first, last, step), ACL categories) as COMMAND INFO prints them.
-    type InfoRow = (
-        &'static str,
-        i32,
-        &'static [&'static str],
-        (i32, i32, i32),
-        &'static [&'static str],
-    );
-
     #[test]
     fn rows_match_redis_command_info() {
-        let table = crate::commands::table();
-        let expected: &[InfoRow] = &[
+        let expected: &[CommandInfoRow] = &[
             (
                 "setbit",
                 4,
@@ -871,23 +863,8 @@ mod tests {
                 &["read", "bitmap", "fast"],
             ),
         ];
-        for (name, arity, flags, triple, acl) in expected {
-            let spec = table
-                .get(name.as_bytes())
-                .unwrap_or_else(|| panic!("{name} missing"));
-            assert_eq!(spec.arity, *arity, "{name}");
-            assert_eq!(spec.flags.names(), *flags, "{name}");
-            assert_eq!(spec.keys.legacy_triple(), *triple, "{name}");
-            assert_eq!(spec.acl_categories, *acl, "{name}");
-            assert_eq!(spec.group, "bitmap", "{name}");
-        }
-        let bitop_keys = table.get(b"BITOP").map(|spec| {
-            let args: Vec<bytes::Bytes> = ["bitop", "and", "d", "a", "b"]
-                .iter()
-                .map(|arg| bytes::Bytes::from(*arg))
-                .collect();
-            spec.keys.key_indexes(&args)
-        });
+        assert_rows_match(super::COMMANDS, expected, Some("bitmap"));
+        let bitop_keys = key_indexes(super::COMMANDS, &["bitop", "and", "d", "a", "b"]);
         assert_eq!(bitop_keys, Some(vec![2, 3, 4]));
     }
 

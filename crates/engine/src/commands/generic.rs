@@ -1218,14 +1218,7 @@ mod tests {
     #[test]
     fn rows_match_redis_command_info() {
         // (name, arity, flags, first, last, step, acl) from COMMAND INFO.
-        type Row = (
-            &'static str,
-            i32,
-            &'static [&'static str],
-            (i32, i32, i32),
-            &'static [&'static str],
-        );
-        let expected: &[Row] = &[
+        let expected: &[crate::testing::CommandInfoRow] = &[
             (
                 "del",
                 -2,
@@ -1368,16 +1361,7 @@ mod tests {
                 &["keyspace", "write", "fast", "dangerous"],
             ),
         ];
-        for (name, arity, flags, triple, acl) in expected {
-            let spec = COMMANDS.iter().find(|spec| spec.name == *name);
-            let Some(spec) = spec else {
-                panic!("missing row {name}")
-            };
-            assert_eq!(spec.arity, *arity, "{name}");
-            assert_eq!(spec.flags.names(), *flags, "{name}");
-            assert_eq!(spec.keys.legacy_triple(), *triple, "{name}");
-            assert_eq!(spec.acl_categories, *acl, "{name}");
-        }
+        crate::testing::assert_rows_match(COMMANDS, expected, None);
         let object = COMMANDS.iter().find(|spec| spec.name == "object");
         let Some(object) = object else {
             panic!("missing object")

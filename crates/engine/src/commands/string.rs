@@ -1787,7 +1787,9 @@ mod long_double {
 mod tests {
     use shoal_resp::Frame;
 
-    use crate::testing::{bulk, error, simple, TestNode};
+    use crate::testing::{
+        assert_rows_match, bulk, error, key_indexes, simple, CommandInfoRow, TestNode,
+    };
 
     fn int(value: i64) -> Frame {
         Frame::Integer(value)
@@ -1812,20 +1814,11 @@ mod tests {
         node.engine.node.dirty
     }
 
-    /// (name, arity, flags, (first, last, step), ACL categories) as COMMAND INFO prints them.
-    type InfoRow = (
-        &'static str,
-        i32,
-        &'static [&'static str],
-        (i32, i32, i32),
-        &'static [&'static str],
-    );
-
     #[test]
     fn rows_match_redis_command_info() {
         let table = crate::commands::table();
         // (name, arity, flags, first, last, step, acl) from COMMAND INFO, 7.0.15.
-        let expected: &[InfoRow] = &[
+        let expected: &[CommandInfoRow] = &[
             (
                 "get",
                 2,
@@ -1981,25 +1974,10 @@ mod tests {
                 &["read", "string", "slow"],
             ),
         ];
-        for (name, arity, flags, triple, acl) in expected {
-            let spec = table
-                .get(name.as_bytes())
-                .unwrap_or_else(|| panic!("{name} missing"));
-            assert_eq!(spec.arity, *arity, "{name}");
-            assert_eq!(spec.flags.names(), *flags, "{name}");
-            assert_eq!(spec.keys.legacy_triple(), *triple, "{name}");
-            assert_eq!(spec.acl_categories, *acl, "{name}");
-            assert_eq!(spec.group, "string", "{name}");
-        }
+        assert_rows_match(super::COMMANDS, expected, Some("string"));
         let lcs = table.get(b"LCS").map(|spec| (spec.since, spec.summary));
         assert_eq!(lcs, Some(("7.0.0", "Find longest common substring")));
-        let mset_keys = table.get(b"mset").map(|spec| {
-            let args: Vec<bytes::Bytes> = ["mset", "a", "1", "b", "2"]
-                .iter()
-                .map(|arg| bytes::Bytes::from(*arg))
-                .collect();
-            spec.keys.key_indexes(&args)
-        });
+        let mset_keys = key_indexes(super::COMMANDS, &["mset", "a", "1", "b", "2"]);
         assert_eq!(mset_keys, Some(vec![1, 3]));
     }
 
