@@ -16,7 +16,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::entry::{access_clock_s, Entry};
+use crate::entry::{idle_seconds, lru_clock, Entry};
 use crate::hash::hash_key;
 use crate::slot::{key_hash_slot, SLOT_COUNT};
 use crate::slot_index::{SlotCounts, SlotSet};
@@ -322,7 +322,7 @@ impl Db {
     pub fn idle_ms(&mut self, key: &[u8], now_ms: i64) -> Option<i64> {
         let (slot, position) = self.locate(key, now_ms)?;
         let entry = self.entry(slot, position)?;
-        let idle_s = access_clock_s(now_ms).saturating_sub(entry.access_time_s());
+        let idle_s = idle_seconds(lru_clock(now_ms), entry.access_clock());
         Some(i64::from(idle_s) * 1000)
     }
 
@@ -614,8 +614,12 @@ mod tests {
         assert_eq!(db.idle_ms(b"k", 20_000), Some(10_000));
         db.lookup(b"k", 20_000);
         assert_eq!(db.idle_ms(b"k", 23_500), Some(3_000));
-        // A clock going backwards never yields a negative idle time.
-        assert_eq!(db.idle_ms(b"k", 0), Some(0));
+        // A clock behind the access clock reads as a wrap, as in Redis's
+        // estimateObjectIdleTime.
+        assert_eq!(
+            db.idle_ms(b"k", 0),
+            Some(i64::from(crate::entry::LRU_CLOCK_MAX - 20) * 1000)
+        );
         // Overwriting makes a fresh object.
         db.set(b"k", string(b"w"), false, 30_000);
         assert_eq!(db.idle_ms(b"k", 30_000), Some(0));

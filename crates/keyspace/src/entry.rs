@@ -9,27 +9,77 @@
 use crate::value::Value;
 
 /// Keys up to this length live inside the entry; longer ones take one heap
-/// allocation of exactly their length.
-pub(crate) const INLINE_KEY_CAPACITY: usize = 17;
+/// allocation of their length plus the entry's 4 metadata bytes.
+/// 20 covers redis-benchmark's `counter:__rand_int__` keys and most
+/// `object:id:field`-style keys, where a key compare would otherwise cost
+/// one more cache miss per lookup.
+pub(crate) const INLINE_KEY_CAPACITY: usize = 20;
+
+/// Redis's LRU clock: seconds, 24 bits (`LRU_BITS`, `LRU_CLOCK_RESOLUTION`
+/// 1000 ms), wrapping every ~194 days.
+pub(crate) const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// Bytes of metadata at the front of an out-of-line key's allocation:
+/// the flags byte, then the 3-byte access clock (little endian).
+const HEAP_META_BYTES: usize = 4;
 
 const FLAG_HAS_TTL: u8 = 1;
 
-/// The key bytes plus entry metadata. Both variants carry the metadata so
-/// the compiler packs it into the bytes the key storage leaves free: the
-/// enum is 24 bytes, the same as a bare `Box<[u8]>` plus its tag.
+/// Length of an inline key together with the has-TTL flag, as one byte the
+/// compiler knows the valid values of: the other byte values are the niche
+/// that tags the `Heap` variant, which keeps `KeyCell` at 24 bytes with 20
+/// key bytes inline. Value = length | 32 when the key has a TTL.
+#[rustfmt::skip]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+enum InlineTag {
+    L0 = 0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15, L16, L17, L18,
+    L19, L20,
+    T0 = 32, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18,
+    T19, T20,
+}
+
+const INLINE_TTL_BIT: u8 = 32;
+
+#[rustfmt::skip]
+const INLINE_TAGS: [InlineTag; 2 * (INLINE_KEY_CAPACITY + 1)] = {
+    use InlineTag::*;
+    [
+        L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15, L16, L17, L18, L19,
+        L20,
+        T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19,
+        T20,
+    ]
+};
+
+impl InlineTag {
+    fn new(len: usize, has_ttl: bool) -> Self {
+        assert!(len <= INLINE_KEY_CAPACITY, "inline key of {len} bytes");
+        INLINE_TAGS[len + usize::from(has_ttl) * (INLINE_KEY_CAPACITY + 1)]
+    }
+
+    #[inline]
+    fn len(self) -> usize {
+        usize::from(self as u8 & !INLINE_TTL_BIT)
+    }
+
+    #[inline]
+    fn has_ttl(self) -> bool {
+        self as u8 & INLINE_TTL_BIT != 0
+    }
+}
+
+/// The key bytes plus entry metadata (has-TTL flag, access clock), 24 bytes.
 #[derive(Clone)]
 enum KeyCell {
     Inline {
-        len: u8,
-        flags: u8,
-        access_time_s: u32,
+        tag: InlineTag,
+        clock: [u8; 3],
         bytes: [u8; INLINE_KEY_CAPACITY],
     },
-    Heap {
-        flags: u8,
-        access_time_s: u32,
-        bytes: Box<[u8]>,
-    },
+    /// `[flags, clock0, clock1, clock2, key bytes...]`: the metadata rides
+    /// in the allocation so this variant needs no bytes beside the pointer.
+    Heap { bytes: Box<[u8]> },
 }
 
 /// A key with its value, as stored in a slot table.
@@ -40,31 +90,47 @@ pub(crate) struct Entry {
     pub(crate) value: Value,
 }
 
-/// Seconds of Unix time as kept per key for OBJECT IDLETIME. Redis keeps a
-/// 24-bit seconds clock (`LRU_CLOCK_RESOLUTION` 1000 ms); a `u32` of seconds
-/// lasts until 2106. Times before the epoch clamp to 0.
-pub(crate) fn access_clock_s(now_ms: i64) -> u32 {
-    u32::try_from(now_ms.div_euclid(1000)).unwrap_or(if now_ms < 0 { 0 } else { u32::MAX })
+/// Redis's `LRU_CLOCK()` at `now_ms`: Unix seconds modulo 2^24. Times
+/// before the epoch clamp to 0.
+pub(crate) fn lru_clock(now_ms: i64) -> u32 {
+    let seconds = u64::try_from(now_ms.div_euclid(1000)).unwrap_or(0);
+    (seconds & u64::from(LRU_CLOCK_MAX)) as u32
+}
+
+/// Seconds between an entry's access clock and `now_clock`, wrapping the
+/// way Redis's `estimateObjectIdleTime` does.
+pub(crate) fn idle_seconds(now_clock: u32, access_clock: u32) -> u32 {
+    if now_clock >= access_clock {
+        now_clock - access_clock
+    } else {
+        now_clock + (LRU_CLOCK_MAX - access_clock)
+    }
+}
+
+fn clock_bytes(now_ms: i64) -> [u8; 3] {
+    let [b0, b1, b2, _] = lru_clock(now_ms).to_le_bytes();
+    [b0, b1, b2]
 }
 
 impl Entry {
     /// A new entry without TTL, accessed at `now_ms`.
     pub(crate) fn new(key: &[u8], value: Value, now_ms: i64) -> Self {
-        let access_time_s = access_clock_s(now_ms);
+        let clock = clock_bytes(now_ms);
         let key = if key.len() <= INLINE_KEY_CAPACITY {
             let mut bytes = [0u8; INLINE_KEY_CAPACITY];
             bytes[..key.len()].copy_from_slice(key);
             KeyCell::Inline {
-                len: key.len() as u8,
-                flags: 0,
-                access_time_s,
+                tag: InlineTag::new(key.len(), false),
+                clock,
                 bytes,
             }
         } else {
+            let mut bytes = Vec::with_capacity(HEAP_META_BYTES + key.len());
+            bytes.push(0);
+            bytes.extend_from_slice(&clock);
+            bytes.extend_from_slice(key);
             KeyCell::Heap {
-                flags: 0,
-                access_time_s,
-                bytes: key.into(),
+                bytes: bytes.into_boxed_slice(),
             }
         };
         Entry { key, value }
@@ -74,53 +140,57 @@ impl Entry {
     #[inline]
     pub(crate) fn key(&self) -> &[u8] {
         match &self.key {
-            KeyCell::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
-            KeyCell::Heap { bytes, .. } => bytes,
-        }
-    }
-
-    fn flags(&self) -> u8 {
-        match &self.key {
-            KeyCell::Inline { flags, .. } | KeyCell::Heap { flags, .. } => *flags,
-        }
-    }
-
-    fn flags_mut(&mut self) -> &mut u8 {
-        match &mut self.key {
-            KeyCell::Inline { flags, .. } | KeyCell::Heap { flags, .. } => flags,
+            KeyCell::Inline { tag, bytes, .. } => &bytes[..tag.len()],
+            KeyCell::Heap { bytes } => bytes.get(HEAP_META_BYTES..).unwrap_or_default(),
         }
     }
 
     /// True when the slot's TTL records hold an expiry for this key.
     #[inline]
     pub(crate) fn has_ttl(&self) -> bool {
-        self.flags() & FLAG_HAS_TTL != 0
-    }
-
-    pub(crate) fn set_has_ttl(&mut self, has_ttl: bool) {
-        let flags = self.flags_mut();
-        if has_ttl {
-            *flags |= FLAG_HAS_TTL;
-        } else {
-            *flags &= !FLAG_HAS_TTL;
+        match &self.key {
+            KeyCell::Inline { tag, .. } => tag.has_ttl(),
+            KeyCell::Heap { bytes } => bytes.first().is_some_and(|flags| flags & FLAG_HAS_TTL != 0),
         }
     }
 
-    /// Last access, in seconds of Unix time.
-    pub(crate) fn access_time_s(&self) -> u32 {
-        match &self.key {
-            KeyCell::Inline { access_time_s, .. } | KeyCell::Heap { access_time_s, .. } => {
-                *access_time_s
+    pub(crate) fn set_has_ttl(&mut self, has_ttl: bool) {
+        match &mut self.key {
+            KeyCell::Inline { tag, .. } => *tag = InlineTag::new(tag.len(), has_ttl),
+            KeyCell::Heap { bytes } => {
+                if let Some(flags) = bytes.first_mut() {
+                    if has_ttl {
+                        *flags |= FLAG_HAS_TTL;
+                    } else {
+                        *flags &= !FLAG_HAS_TTL;
+                    }
+                }
             }
         }
     }
 
+    /// The access clock (see [`lru_clock`]) of the last access.
+    pub(crate) fn access_clock(&self) -> u32 {
+        let clock = match &self.key {
+            KeyCell::Inline { clock, .. } => *clock,
+            KeyCell::Heap { bytes } => match bytes.get(1..HEAP_META_BYTES) {
+                Some(&[b0, b1, b2]) => [b0, b1, b2],
+                _ => [0; 3],
+            },
+        };
+        u32::from_le_bytes([clock[0], clock[1], clock[2], 0])
+    }
+
     /// Records an access at `now_ms`.
+    #[inline]
     pub(crate) fn touch(&mut self, now_ms: i64) {
-        let now_s = access_clock_s(now_ms);
+        let now = clock_bytes(now_ms);
         match &mut self.key {
-            KeyCell::Inline { access_time_s, .. } | KeyCell::Heap { access_time_s, .. } => {
-                *access_time_s = now_s;
+            KeyCell::Inline { clock, .. } => *clock = now,
+            KeyCell::Heap { bytes } => {
+                if let Some(clock) = bytes.get_mut(1..HEAP_META_BYTES) {
+                    clock.copy_from_slice(&now);
+                }
             }
         }
     }
@@ -129,7 +199,7 @@ impl Entry {
     pub(crate) fn key_heap_bytes(&self) -> usize {
         match &self.key {
             KeyCell::Inline { .. } => 0,
-            KeyCell::Heap { bytes, .. } => bytes.len(),
+            KeyCell::Heap { bytes } => bytes.len(),
         }
     }
 }
@@ -146,6 +216,7 @@ mod tests {
     #[test]
     fn entry_layout_is_compact() {
         assert_eq!(std::mem::size_of::<KeyCell>(), 24);
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
         assert!(
             std::mem::size_of::<Entry>() <= 48,
             "{}",
@@ -161,21 +232,29 @@ mod tests {
             assert_eq!(entry.key(), key.as_slice());
             assert_eq!(
                 entry.key_heap_bytes(),
-                if len > INLINE_KEY_CAPACITY { len } else { 0 }
+                if len > INLINE_KEY_CAPACITY {
+                    len + HEAP_META_BYTES
+                } else {
+                    0
+                }
             );
             assert!(!entry.has_ttl());
-            assert_eq!(entry.access_time_s(), 5);
+            assert_eq!(entry.access_clock(), 5);
         }
     }
 
     #[test]
     fn flags_and_access_time_do_not_disturb_key() {
-        for key in [&b"key:00000001"[..], &b"a-much-longer-key-than-inline"[..]] {
+        for key in [
+            &b"key:00000001"[..],
+            &b"counter:000000012345"[..],
+            &b"a-much-longer-key-than-inline"[..],
+        ] {
             let mut entry = Entry::new(key, string(b"v"), 0);
             entry.set_has_ttl(true);
             entry.touch(1_700_000_000_999);
             assert!(entry.has_ttl());
-            assert_eq!(entry.access_time_s(), 1_700_000_000);
+            assert_eq!(entry.access_clock(), 1_700_000_000 & LRU_CLOCK_MAX);
             assert_eq!(entry.key(), key);
             entry.set_has_ttl(false);
             assert!(!entry.has_ttl());
@@ -184,10 +263,24 @@ mod tests {
     }
 
     #[test]
-    fn access_clock_clamps() {
-        assert_eq!(access_clock_s(-1), 0);
-        assert_eq!(access_clock_s(i64::MIN), 0);
-        assert_eq!(access_clock_s(i64::MAX), u32::MAX);
-        assert_eq!(access_clock_s(1999), 1);
+    fn lru_clock_wraps_like_redis() {
+        assert_eq!(lru_clock(-1), 0);
+        assert_eq!(lru_clock(i64::MIN), 0);
+        assert_eq!(lru_clock(1999), 1);
+        assert_eq!(lru_clock(i64::from(LRU_CLOCK_MAX) * 1000), LRU_CLOCK_MAX);
+        assert_eq!(lru_clock((i64::from(LRU_CLOCK_MAX) + 1) * 1000), 0);
+        assert_eq!(idle_seconds(10, 4), 6);
+        // estimateObjectIdleTime: clock + (LRU_CLOCK_MAX - lru) after a wrap.
+        assert_eq!(idle_seconds(3, LRU_CLOCK_MAX - 2), 5);
+    }
+
+    #[test]
+    fn inline_tags_round_trip() {
+        for len in 0..=INLINE_KEY_CAPACITY {
+            for has_ttl in [false, true] {
+                let tag = InlineTag::new(len, has_ttl);
+                assert_eq!((tag.len(), tag.has_ttl()), (len, has_ttl));
+            }
+        }
     }
 }

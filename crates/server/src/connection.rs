@@ -236,6 +236,10 @@ impl Session {
         if self.check_query_buffer_limit() {
             return Step::Close;
         }
+        // Let every other connection made ready by the same poll run first,
+        // so replies leave in one burst per event-loop turn (as Redis writes
+        // them in beforeSleep): a client woken once drains them all.
+        tokio::task::yield_now().await;
         if self.check_output_limit() || self.write_out(stream).await.is_err() {
             return Step::Close;
         }
