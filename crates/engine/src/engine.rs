@@ -19,7 +19,7 @@ use crate::commands;
 use crate::context::Ctx;
 use crate::error::{args_preview, quote_for_error, CommandError};
 use crate::node::{Effect, Node};
-use crate::table::{CommandSpec, CommandTable, Flags, Handler};
+use crate::table::{CommandSpec, CommandTable, Flags, Handler, KeySpec};
 
 /// What the shell should do after `execute`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +106,42 @@ impl Engine {
         let outcome = self.execute_for(&mut client, args, now_us, out);
         self.node.clients.insert(client);
         outcome
+    }
+
+    /// Warms the keyspace caches for a pipelined batch about to run on
+    /// client `id` (see `Db::prefetch`): the keys of every request whose
+    /// row names fixed key positions, in the client's current database.
+    /// Pure hint: changes no state, so a batch that SELECTs or errors
+    /// midway only loses a little warmth.
+    pub fn prefetch(&self, id: ClientId, requests: &[Vec<Bytes>]) {
+        let Some(db) = self.node.clients.get(id).map(|client| client.db) else {
+            return;
+        };
+        if db >= self.node.keyspace.db_count() {
+            return;
+        }
+        let keys = requests.iter().flat_map(|args| {
+            // (first, last, step) of the key arguments; (1, 0, 1) is none.
+            let (first, last, step) = match args.first().and_then(|name| self.table.get(name)) {
+                Some(spec) if spec.subcommands.is_empty() => match spec.keys {
+                    KeySpec::Range { first, last, step } if step > 0 && first > 0 => {
+                        let len = args.len() as i32;
+                        let last = if last < 0 {
+                            len + last
+                        } else {
+                            last.min(len - 1)
+                        };
+                        (first, last, step)
+                    }
+                    _ => (1, 0, 1),
+                },
+                _ => (1, 0, 1),
+            };
+            (first..=last)
+                .step_by(step as usize)
+                .filter_map(|index| args.get(index as usize).map(|key| &key[..]))
+        });
+        self.node.keyspace.db(db).prefetch(keys);
     }
 
     fn execute_for(

@@ -59,6 +59,12 @@ impl<T> ChunkedVec<T> {
         }
     }
 
+    /// Length of the first chunk: a read of the inline chunk pointers.
+    #[inline]
+    pub(crate) fn first_chunk_len(&self) -> usize {
+        self.head[0].len()
+    }
+
     #[inline]
     fn chunk(&self, chunk: usize) -> Option<&[T]> {
         match self.head.get(chunk) {

@@ -111,6 +111,34 @@ impl SlotTable {
             .map(|&position| position as usize)
     }
 
+    /// Prefetch stage 1: reads the slot header (index header and chunk
+    /// pointers) so the next stage finds it cached. See `Db::prefetch`.
+    #[inline]
+    pub(crate) fn touch_header(&self) -> usize {
+        self.index.len() ^ self.entries.first_chunk_len()
+    }
+
+    /// Prefetch stage 2: probes the index for `hash` without comparing keys,
+    /// which reads the control bytes and the matching bucket; returns the
+    /// first candidate position.
+    #[inline]
+    pub(crate) fn touch_index(&self, hash: u64) -> Option<u32> {
+        let mut candidate = None;
+        self.index.find(hash, |&position| {
+            candidate.get_or_insert(position);
+            false
+        });
+        candidate
+    }
+
+    /// Prefetch stage 3: reads the first bytes of the entry at `position`.
+    #[inline]
+    pub(crate) fn touch_entry(&self, position: u32) -> usize {
+        self.entries
+            .get(position as usize)
+            .map_or(0, |entry| entry.key().len())
+    }
+
     /// Appends a new entry (the caller checked the key is absent) and returns
     /// its position.
     pub(crate) fn insert(&mut self, hash: u64, entry: Entry) -> usize {

@@ -22,6 +22,9 @@ const READ_CHUNK_BYTES: usize = 16 * 1024;
 /// Replies beyond this are flushed mid-batch so one batch of commands with
 /// large replies cannot buffer without bound.
 const FLUSH_THRESHOLD_BYTES: usize = 64 * 1024;
+/// Requests parsed ahead and prefetched together (see `Engine::prefetch`);
+/// redis-benchmark's `-P 16` batches fit whole.
+const PREFETCH_BATCH: usize = 16;
 /// How often a paused client re-checks the pause.
 const PAUSE_POLL: Duration = Duration::from_millis(5);
 
@@ -99,6 +102,7 @@ pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: Socke
         buffer: BytesMut::with_capacity(READ_CHUNK_BYTES),
         parser: RequestParser::new(),
         out: ReplyWriter::new(Protocol::Resp2),
+        batch: Vec::with_capacity(PREFETCH_BATCH),
     };
     session.run(&mut stream).await;
 }
@@ -110,6 +114,8 @@ struct Session {
     buffer: BytesMut,
     parser: RequestParser,
     out: ReplyWriter,
+    /// Requests parsed ahead; kept to reuse its allocation.
+    batch: Vec<Vec<bytes::Bytes>>,
 }
 
 enum Step {
@@ -180,59 +186,51 @@ impl Session {
             }
         };
         let mut clock = BatchClock::now();
+        let mut batch = std::mem::take(&mut self.batch);
         loop {
-            let request = match self.parser.parse(&mut self.buffer, &limits) {
-                Ok(Some(request)) => request,
-                Ok(None) => break,
-                Err(error) => {
-                    self.out.raw(&error.reply_bytes());
-                    self.shared.engine.borrow_mut().node.count_error("ERR");
-                    let _ = self.write_out(stream).await;
-                    return Step::Close;
-                }
+            // Parse ahead (up to PREFETCH_BATCH requests) so the keyspace can
+            // warm its caches for the whole batch before it runs. Before
+            // authentication each request is parsed alone: the parse limits
+            // change once AUTH succeeds.
+            batch.clear();
+            let mut protocol_error = None;
+            let wanted = if limits.authenticated {
+                PREFETCH_BATCH
+            } else {
+                1
             };
-            let outcome = loop {
-                let outcome = {
-                    let mut engine = self.shared.engine.borrow_mut();
-                    // One clock read per command: the end of one command is
-                    // the start of the next, and wall time advances by the
-                    // monotonic elapsed time since the batch began.
-                    let started = clock.last;
-                    let now = clock.wall_start_us
-                        + started.duration_since(clock.monotonic_start).as_micros() as i64;
-                    let outcome = engine.execute(self.id, &request, now, &mut self.out);
-                    clock.last = Instant::now();
-                    if outcome != ExecOutcome::Paused {
-                        engine.record_duration(
-                            self.id,
-                            &request,
-                            clock.last.duration_since(started).as_micros() as i64,
-                            now / 1000,
-                        );
+            while batch.len() < wanted {
+                match self.parser.parse(&mut self.buffer, &limits) {
+                    Ok(Some(request)) => batch.push(request),
+                    Ok(None) => break,
+                    Err(error) => {
+                        protocol_error = Some(error);
+                        break;
                     }
-                    outcome
-                };
-                if outcome != ExecOutcome::Paused {
-                    break outcome;
                 }
-                // Paused (CLIENT PAUSE): send what we have, wait, retry.
-                if self.write_out(stream).await.is_err() {
+            }
+            if batch.len() > 1 {
+                self.shared.engine.borrow().prefetch(self.id, &batch);
+            }
+            let parsed_all = batch.len() < wanted;
+            for request in batch.drain(..) {
+                if let Step::Close = self.run_request(stream, &request, &mut clock).await {
                     return Step::Close;
                 }
-                tokio::time::sleep(PAUSE_POLL).await;
-                clock = BatchClock::now();
-                if self.handle.killed.get() {
-                    return Step::Close;
-                }
-            };
-            if outcome == ExecOutcome::Close {
+            }
+            if let Some(error) = protocol_error {
+                // Requests before the malformed one ran and replied first, as
+                // in Redis; then the error, and the connection closes.
+                self.out.raw(&error.reply_bytes());
+                self.shared.engine.borrow_mut().node.count_error("ERR");
                 let _ = self.write_out(stream).await;
                 return Step::Close;
             }
-            if self.out.len() >= FLUSH_THRESHOLD_BYTES && self.write_out(stream).await.is_err() {
-                return Step::Close;
+            if parsed_all {
+                break;
             }
         }
+        self.batch = batch;
         if self.check_query_buffer_limit() {
             return Step::Close;
         }
@@ -244,6 +242,57 @@ impl Session {
             return Step::Close;
         }
         self.update_buffer_stats();
+        Step::Continue
+    }
+
+    /// Runs one request; `Close` when the connection must end.
+    async fn run_request(
+        &mut self,
+        stream: &mut TcpStream,
+        request: &[bytes::Bytes],
+        clock: &mut BatchClock,
+    ) -> Step {
+        let outcome = loop {
+            let outcome = {
+                let mut engine = self.shared.engine.borrow_mut();
+                // One clock read per command: the end of one command is
+                // the start of the next, and wall time advances by the
+                // monotonic elapsed time since the batch began.
+                let started = clock.last;
+                let now = clock.wall_start_us
+                    + started.duration_since(clock.monotonic_start).as_micros() as i64;
+                let outcome = engine.execute(self.id, request, now, &mut self.out);
+                clock.last = Instant::now();
+                if outcome != ExecOutcome::Paused {
+                    engine.record_duration(
+                        self.id,
+                        request,
+                        clock.last.duration_since(started).as_micros() as i64,
+                        now / 1000,
+                    );
+                }
+                outcome
+            };
+            if outcome != ExecOutcome::Paused {
+                break outcome;
+            }
+            // Paused (CLIENT PAUSE): send what we have, wait, retry.
+            if self.write_out(stream).await.is_err() {
+                return Step::Close;
+            }
+            tokio::time::sleep(PAUSE_POLL).await;
+            *clock = BatchClock::now();
+            if self.handle.killed.get() {
+                return Step::Close;
+            }
+        };
+        if outcome == ExecOutcome::Close {
+            let _ = self.write_out(stream).await;
+            return Step::Close;
+        }
+        if self.out.len() >= FLUSH_THRESHOLD_BYTES && self.write_out(stream).await.is_err() {
+            return Step::Close;
+        }
         Step::Continue
     }
 

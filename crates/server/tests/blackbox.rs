@@ -84,6 +84,57 @@ fn pipelined_replies_arrive_in_order() {
     sender.join().unwrap();
 }
 
+/// Requests are parsed ahead and their keys prefetched in batches; the
+/// results must be those of running them one by one: a SELECT or a MULTI in
+/// the middle of a batch applies to the requests after it, and a malformed
+/// request ends the connection only after every request before it replied.
+#[test]
+fn parsed_ahead_batches_run_in_order_and_stop_at_a_protocol_error() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    let mut batch = Vec::new();
+    let mut command = |args: &[&str]| {
+        let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+        batch.extend_from_slice(&shoal_resp::encode_command(&args));
+    };
+    for index in 0..20 {
+        command(&["SET", &format!("k{index}"), "db0"]);
+    }
+    command(&["SELECT", "1"]);
+    for index in 0..20 {
+        command(&["GET", &format!("k{index}")]);
+    }
+    command(&["MSET", "k1", "db1", "k2", "db1"]);
+    command(&["MULTI"]);
+    command(&["INCR", "counter"]);
+    command(&["GET", "k1"]);
+    command(&["EXEC"]);
+    command(&["SELECT", "0"]);
+    command(&["GET", "k1"]);
+    let mut after = shoal_resp::encode_command(&[b"SET", b"after", b"error"]);
+    batch.extend_from_slice(b"*1\r\n$x\r\n");
+    batch.append(&mut after);
+    raw.send(&batch);
+    let ok = || Frame::Simple("OK".into());
+    let mut expected = vec![ok(); 21];
+    expected.extend(vec![Frame::Null; 20]);
+    expected.extend([
+        ok(),
+        ok(),
+        Frame::Simple("QUEUED".into()),
+        Frame::Simple("QUEUED".into()),
+        Frame::Array(vec![Frame::Integer(1), bulk("db1")]),
+        ok(),
+        bulk("db0"),
+        Frame::Error("ERR Protocol error: invalid bulk length".into()),
+    ]);
+    assert_eq!(raw.read_frames(expected.len()), expected);
+    assert!(raw.is_closed());
+    let mut check = Raw::connect(server.port);
+    assert_eq!(check.call(&["EXISTS", "after"]), Frame::Integer(0));
+    assert_eq!(check.call(&["DBSIZE"]), Frame::Integer(20));
+}
+
 #[test]
 fn malformed_protocol_gets_error_and_close() {
     let server = start_shoal(&[]);
