@@ -540,3 +540,42 @@ fn feed_monitors(node: &mut Node, client: &Client, args: &[Bytes], now_us: i64) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::testing::{bulk, TestNode};
+
+    fn request(words: &[&str]) -> Vec<Bytes> {
+        words
+            .iter()
+            .map(|word| Bytes::from(word.to_string()))
+            .collect()
+    }
+
+    /// Prefetching is a hint over any input: unknown commands, containers,
+    /// keyless and multi-key rows, wrong arities, unknown clients. It must
+    /// not panic and must change nothing the next commands see.
+    #[test]
+    fn prefetch_accepts_any_batch_and_changes_nothing() {
+        let mut node = TestNode::new();
+        node.run("SET k1 v1");
+        node.run("SET {t}a 1");
+        let batch = [
+            request(&["GET", "k1"]),
+            request(&["get"]),
+            request(&["MSET", "k1", "x", "k2"]),
+            request(&["MGET", "k1", "k2", "k3"]),
+            request(&["CLIENT", "LIST"]),
+            request(&["PING"]),
+            request(&["NOSUCHCOMMAND", "k1"]),
+            request(&["BITOP", "AND", "dest", "k1"]),
+            request(&[]),
+        ];
+        node.engine.prefetch(node.client, &batch);
+        node.engine.prefetch(node.client + 1000, &batch);
+        assert_eq!(node.run("GET k1"), bulk("v1"));
+        assert_eq!(node.run("DBSIZE"), shoal_resp::Frame::Integer(2));
+    }
+}
