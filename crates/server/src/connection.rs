@@ -88,7 +88,7 @@ pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: Socke
     let handle = Rc::new(ConnectionHandle {
         killed: std::cell::Cell::new(false),
         pushes: std::cell::RefCell::new(Vec::new()),
-        wake: tokio::sync::Notify::new(),
+        wake: crate::local_notify::LocalNotify::default(),
     });
     shared.connections.borrow_mut().insert(id, handle.clone());
     let _registration = Registration {

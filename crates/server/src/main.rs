@@ -8,6 +8,7 @@
 
 mod cluster_bus;
 mod connection;
+mod local_notify;
 mod logging;
 mod shell;
 

@@ -24,7 +24,7 @@ pub(crate) struct ConnectionHandle {
     /// Bytes pushed by the engine for this client (MONITOR feed).
     pub(crate) pushes: RefCell<Vec<u8>>,
     /// Wakes the connection task for `killed` or `pushes`.
-    pub(crate) wake: Notify,
+    pub(crate) wake: crate::local_notify::LocalNotify,
 }
 
 /// State shared by all tasks of the process (all on one thread).
