@@ -427,6 +427,13 @@ impl Engine {
         {
             self.node.pause = None;
         }
+        let stats = &self.node.stats;
+        self.node.instant_metrics.maybe_sample(
+            stats.total_commands_processed,
+            stats.net_input_bytes,
+            stats.net_output_bytes,
+            now_ms,
+        );
         let used = self.node.memory.used_memory_bytes;
         if used > self.node.stats.used_memory_peak_bytes {
             self.node.stats.used_memory_peak_bytes = used;

@@ -10,6 +10,7 @@ mod commands;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod metrics;
 pub mod node;
 pub mod slowlog;
 pub mod table;
@@ -21,7 +22,7 @@ pub use commands::pubsub::{deliver_publish, unsubscribe_shard_slot};
 pub use context::Ctx;
 pub use engine::{Engine, ExecOutcome, MAX_CLIENTS_ERROR};
 pub use error::CommandError;
-pub use node::{Effect, MemoryReport, Node, ProcessInfo, PubSub};
+pub use node::{CpuReport, Effect, MemoryReport, Node, ProcessInfo, PubSub};
 pub use table::{CommandSpec, CommandTable, Flags, KeySpec};
 
 /// The Redis version Shoal is compatible with, reported where clients look

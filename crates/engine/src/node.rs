@@ -301,6 +301,23 @@ pub struct MemoryReport {
     pub allocator_resident_bytes: u64,
 }
 
+/// CPU time the shell measures (getrusage), in microseconds, for INFO cpu.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuReport {
+    /// System time of the process (`RUSAGE_SELF`).
+    pub sys_us: i64,
+    /// User time of the process.
+    pub user_us: i64,
+    /// System time of waited-for children (`RUSAGE_CHILDREN`).
+    pub children_sys_us: i64,
+    /// User time of waited-for children.
+    pub children_user_us: i64,
+    /// System time of the main thread (`RUSAGE_THREAD`).
+    pub main_thread_sys_us: i64,
+    /// User time of the main thread.
+    pub main_thread_user_us: i64,
+}
+
 /// Process facts the shell provides for INFO server.
 #[derive(Clone, Debug, Default)]
 pub struct ProcessInfo {
@@ -346,6 +363,10 @@ pub struct Node {
     pub latency: LatencyMonitor,
     /// Allocator figures, refreshed by the shell.
     pub memory: MemoryReport,
+    /// CPU times, refreshed by the shell every cron tick.
+    pub cpu: CpuReport,
+    /// Sampled rates for INFO stats.
+    pub instant_metrics: crate::metrics::InstantMetrics,
     /// Process facts for INFO.
     pub process: ProcessInfo,
     /// Next client id.
@@ -396,6 +417,8 @@ impl Node {
             slowlog,
             latency: LatencyMonitor::default(),
             memory: MemoryReport::default(),
+            cpu: CpuReport::default(),
+            instant_metrics: crate::metrics::InstantMetrics::default(),
             process: ProcessInfo::default(),
             next_client_id: 1,
             active_expire_enabled: true,

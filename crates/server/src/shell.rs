@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shoal_config::Config;
-use shoal_engine::{ClientId, Effect, Engine, MemoryReport, ProcessInfo};
+use shoal_engine::{ClientId, CpuReport, Effect, Engine, MemoryReport, ProcessInfo};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -171,6 +171,32 @@ fn memory_report() -> MemoryReport {
         used_memory_rss_bytes: rss_bytes,
         allocator_active_bytes: stats::active::read().unwrap_or(0) as u64,
         allocator_resident_bytes: stats::resident::read().unwrap_or(0) as u64,
+    }
+}
+
+/// Reads CPU times (getrusage) for INFO cpu. The cron runs on the main
+/// thread, so `RUSAGE_THREAD` measures it.
+fn cpu_report() -> CpuReport {
+    use nix::sys::resource::{getrusage, UsageWho};
+    fn micros(time: nix::sys::time::TimeVal) -> i64 {
+        time.tv_sec() * 1_000_000 + time.tv_usec()
+    }
+    let read = |who| {
+        getrusage(who).map_or((0, 0), |usage| {
+            (micros(usage.system_time()), micros(usage.user_time()))
+        })
+    };
+    // The thread first: read after it, the process total is never smaller.
+    let (main_thread_sys_us, main_thread_user_us) = read(UsageWho::RUSAGE_THREAD);
+    let (sys_us, user_us) = read(UsageWho::RUSAGE_SELF);
+    let (children_sys_us, children_user_us) = read(UsageWho::RUSAGE_CHILDREN);
+    CpuReport {
+        sys_us,
+        user_us,
+        children_sys_us,
+        children_user_us,
+        main_thread_sys_us,
+        main_thread_user_us,
     }
 }
 
@@ -423,6 +449,7 @@ async fn cron(shared: Rc<Shared>, hz: u64) {
         {
             let mut engine = shared.engine.borrow_mut();
             engine.node.memory = memory_report();
+            engine.node.cpu = cpu_report();
             engine.tick(now_us() / 1000);
         }
         shared.run_effects();

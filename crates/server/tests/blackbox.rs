@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::time::Duration;
 
-use common::{redis_cli, redis_tools_available, start_shoal, Raw};
+use common::{redis_cli, redis_tools_available, start_shoal, wait_until, Raw};
 use shoal_resp::Frame;
 
 fn bulk(text: &str) -> Frame {
@@ -397,4 +397,39 @@ fn config_rewrite_updates_the_config_file() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(rewritten, "config file not rewritten:\n{text}");
     assert!(text.contains("# my settings"), "comments lost:\n{text}");
+}
+
+/// INFO cpu carries the process's getrusage times and INFO stats the
+/// sampled command rate, both refreshed by the cron.
+#[test]
+fn info_reports_cpu_time_and_instantaneous_ops() {
+    let server = start_shoal(&["--hz", "100"]);
+    let mut raw = Raw::connect(server.port);
+    let mut info = Raw::connect(server.port);
+    let field = |info: &mut Raw, section: &str, name: &str| -> f64 {
+        let Frame::Bulk(text) = info.call(&["INFO", section]) else {
+            panic!("INFO is a bulk string");
+        };
+        let text = String::from_utf8(text).unwrap();
+        text.split("\r\n")
+            .find_map(|line| line.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .parse()
+            .unwrap()
+    };
+    let pings = b"PING\r\n".repeat(2000);
+    let busy = wait_until(Duration::from_secs(10), || {
+        raw.send(&pings);
+        raw.read_exact_bytes(2000 * 7);
+        field(&mut info, "stats", "instantaneous_ops_per_sec") > 0.0
+            && field(&mut info, "stats", "instantaneous_input_kbps") > 0.0
+    });
+    assert!(busy, "instantaneous_ops_per_sec stayed 0 under load");
+    let user = field(&mut info, "cpu", "used_cpu_user");
+    let main_thread = field(&mut info, "cpu", "used_cpu_user_main_thread");
+    assert!(user > 0.0, "used_cpu_user {user}");
+    assert!(
+        main_thread > 0.0 && main_thread <= user,
+        "{main_thread} vs {user}"
+    );
 }

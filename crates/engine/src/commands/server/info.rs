@@ -538,14 +538,25 @@ fn stats_section(text: &mut Text, node: &Node) {
         stats.total_connections_received,
     );
     text.field("total_commands_processed", stats.total_commands_processed);
-    text.field("instantaneous_ops_per_sec", 0);
+    let metrics = &node.instant_metrics;
+    text.field("instantaneous_ops_per_sec", metrics.commands.rate());
     text.field("total_net_input_bytes", stats.net_input_bytes);
     text.field("total_net_output_bytes", stats.net_output_bytes);
     text.fields(&[
         ("total_net_repl_input_bytes", "0"),
         ("total_net_repl_output_bytes", "0"),
-        ("instantaneous_input_kbps", "0.00"),
-        ("instantaneous_output_kbps", "0.00"),
+    ]);
+    // Redis: "%.2f" of the bytes-per-second rate / 1024.
+    text.field(
+        "instantaneous_input_kbps",
+        format!("{:.2}", metrics.net_input.rate() as f64 / 1024.0),
+    );
+    text.field(
+        "instantaneous_output_kbps",
+        format!("{:.2}", metrics.net_output.rate() as f64 / 1024.0),
+    );
+    // Replication traffic: no replication yet.
+    text.fields(&[
         ("instantaneous_input_repl_kbps", "0.00"),
         ("instantaneous_output_repl_kbps", "0.00"),
     ]);
@@ -624,18 +635,25 @@ fn replication_section(text: &mut Text, node: &Node) {
     ]);
 }
 
-fn cpu_section(text: &mut Text, _node: &Node) {
-    // CPU times need the shell (getrusage); until the node carries them the
-    // section shows zeros in Redis's `%ld.%06ld` format.
+fn cpu_section(text: &mut Text, node: &Node) {
+    // The shell refreshes the getrusage figures every cron tick; Redis prints
+    // them as "%ld.%06ld" seconds.
+    let cpu = &node.cpu;
     text.header("CPU");
-    text.fields(&[
-        ("used_cpu_sys", "0.000000"),
-        ("used_cpu_user", "0.000000"),
-        ("used_cpu_sys_children", "0.000000"),
-        ("used_cpu_user_children", "0.000000"),
-        ("used_cpu_sys_main_thread", "0.000000"),
-        ("used_cpu_user_main_thread", "0.000000"),
-    ]);
+    for (name, micros) in [
+        ("used_cpu_sys", cpu.sys_us),
+        ("used_cpu_user", cpu.user_us),
+        ("used_cpu_sys_children", cpu.children_sys_us),
+        ("used_cpu_user_children", cpu.children_user_us),
+        ("used_cpu_sys_main_thread", cpu.main_thread_sys_us),
+        ("used_cpu_user_main_thread", cpu.main_thread_user_us),
+    ] {
+        let micros = micros.max(0);
+        text.field(
+            name,
+            format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000),
+        );
+    }
 }
 
 fn commandstats_section(text: &mut Text, node: &Node) {
@@ -819,6 +837,42 @@ mod tests {
         assert!(text.contains("\r\n\r\n# Clients\r\n"));
         assert!(text.ends_with("# Keyspace\r\n"));
         assert_eq!(value_of(&text, "shoal_version"), crate::SHOAL_VERSION);
+    }
+
+    #[test]
+    fn cpu_times_and_instantaneous_rates() {
+        let mut node = TestNode::new();
+        node.engine.node.cpu = crate::node::CpuReport {
+            sys_us: 1_500_000,
+            user_us: 2_000_001,
+            children_sys_us: 0,
+            children_user_us: 7,
+            main_thread_sys_us: 1_400_000,
+            main_thread_user_us: 1_999_999,
+        };
+        let text = text_of(node.run("INFO cpu"));
+        assert_eq!(value_of(&text, "used_cpu_sys"), "1.500000");
+        assert_eq!(value_of(&text, "used_cpu_user"), "2.000001");
+        assert_eq!(value_of(&text, "used_cpu_sys_children"), "0.000000");
+        assert_eq!(value_of(&text, "used_cpu_user_children"), "0.000007");
+        assert_eq!(value_of(&text, "used_cpu_sys_main_thread"), "1.400000");
+        assert_eq!(value_of(&text, "used_cpu_user_main_thread"), "1.999999");
+
+        // 10 ticks 100 ms apart with 50 commands and 51200 input bytes
+        // between each: 500 commands/s and 500 KiB/s over 10 of 16 samples.
+        node.engine.tick(node.now_ms);
+        for _ in 0..10 {
+            for _ in 0..50 {
+                node.run("PING");
+            }
+            node.engine.node.stats.net_input_bytes += 51_200;
+            node.advance_ms(100);
+            node.engine.tick(node.now_ms);
+        }
+        let text = text_of(node.run("INFO stats"));
+        assert_eq!(value_of(&text, "instantaneous_ops_per_sec"), "312");
+        assert_eq!(value_of(&text, "instantaneous_input_kbps"), "312.50");
+        assert_eq!(value_of(&text, "instantaneous_output_kbps"), "0.00");
     }
 
     #[test]
