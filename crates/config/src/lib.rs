@@ -333,7 +333,7 @@ impl Config {
         &mut self,
         pairs: &[(&[u8], &[u8])],
         protected_allowed: bool,
-    ) -> Result<Vec<&'static str>, String> {
+    ) -> Result<Vec<&'static str>, Vec<u8>> {
         self.set_with(pairs, protected_allowed, false)
     }
 
@@ -345,16 +345,17 @@ impl Config {
         pairs: &[(&[u8], &[u8])],
         protected_allowed: bool,
         loading: bool,
-    ) -> Result<Vec<&'static str>, String> {
+    ) -> Result<Vec<&'static str>, Vec<u8>> {
         // Phase 1 (Redis configSetCommand): resolve every name; the first problem wins.
         let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
         let mut failure: Option<String> = None;
-        let mut unknown: Option<String> = None;
+        // Raw bytes: Redis echoes the unknown name with `%s`.
+        let mut unknown: Option<Vec<u8>> = None;
         let mut deny_loading = false;
         for (name, _) in pairs {
             let Some(entry) = table::lookup(name) else {
                 if failure.is_none() && unknown.is_none() && !deny_loading {
-                    unknown = Some(lossy(name));
+                    unknown = Some(name.split(|&byte| byte == 0).next().unwrap_or(&[]).to_vec());
                 }
                 continue;
             };
@@ -382,15 +383,18 @@ impl Config {
             entries.push(entry);
         }
         if deny_loading {
-            return Err(LOADING_ERROR.to_string());
+            return Err(LOADING_ERROR.as_bytes().to_vec());
         }
         if let Some(name) = unknown {
-            return Err(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-            ));
+            return Err([
+                &b"ERR Unknown option or number of arguments for CONFIG SET - '"[..],
+                &name,
+                b"'",
+            ]
+            .concat());
         }
         if let Some(err) = failure {
-            return Err(err);
+            return Err(err.into_bytes());
         }
 
         // Phase 2: set every value on a copy; any error leaves `self` untouched.
@@ -407,8 +411,9 @@ impl Config {
             } else {
                 vec![value.to_vec()]
             };
-            next.set_args(*entry, &args)
-                .map_err(|reason| format_set_error(entry.registered_name(), &reason))?;
+            next.set_args(*entry, &args).map_err(|reason| {
+                format_set_error(entry.registered_name(), &reason).into_bytes()
+            })?;
         }
         let mut changed = Vec::new();
         for entry in &entries {

@@ -225,7 +225,9 @@ fn set(config: &mut Config, pairs: &[(&str, &str)]) -> Result<Vec<&'static str>,
         .iter()
         .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
         .collect();
-    config.set(&pairs, false)
+    config
+        .set(&pairs, false)
+        .map_err(|error| String::from_utf8_lossy(&error).into_owned())
 }
 
 fn get1(config: &Config, name: &str) -> String {
@@ -1118,13 +1120,13 @@ fn protected_and_loading_rules() {
     assert_eq!(c.dir(), "/data/sub");
     let bad: Vec<(&[u8], &[u8])> = vec![(b"dbfilename", b"a/b.rdb")];
     assert_eq!(
-        c.set(&bad, true).unwrap_err(),
+        String::from_utf8(c.set(&bad, true).unwrap_err()).unwrap(),
         "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - dbfilename can't be \
          a path, just a filename"
     );
     let loading: Vec<(&[u8], &[u8])> = vec![(b"appendonly", b"yes")];
     assert_eq!(
-        c.set_with(&loading, true, true).unwrap_err(),
+        String::from_utf8(c.set_with(&loading, true, true).unwrap_err()).unwrap(),
         "LOADING Redis is loading the dataset in memory"
     );
     assert!(c.set_with(&loading, true, false).is_ok());

@@ -348,7 +348,7 @@ impl Engine {
                 .rejected_calls += 1;
         }
         self.node.count_error(&error.kind());
-        out.error(&error.to_string());
+        out.error_bytes(&error.to_bytes());
     }
 
     /// Applies CLIENT REPLY OFF/SKIP and QUIT-style closing.
@@ -520,7 +520,7 @@ pub(crate) fn call(
             stats.failed_calls += 1;
         }
         node.count_error(&error.kind());
-        out.error(&error.to_string());
+        out.error_bytes(&error.to_bytes());
     }
     // WATCH: a write that changed the dataset touches its keys (Redis
     // signalModifiedKey); free while nobody watches anything.

@@ -22,18 +22,21 @@ pub enum CommandError {
     WrongArity(String),
     /// `-ERR unknown command '<name>', with args beginning with: ...`
     UnknownCommand {
-        /// The command name as sent.
-        name: String,
+        /// The command name as sent (see [`quote_for_error`]).
+        name: Vec<u8>,
         /// The first arguments, quoted as Redis quotes them.
-        args_preview: String,
+        args_preview: Vec<u8>,
     },
     /// `-ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
     UnknownSubcommand {
-        /// The subcommand as sent.
-        subcommand: String,
+        /// The subcommand as sent (see [`quote_for_error`]).
+        subcommand: Vec<u8>,
         /// The container command, upper case.
         command: String,
     },
+    /// A message holding client bytes that need not be UTF-8, complete
+    /// with its code (`ERR ...`).
+    Bytes(Vec<u8>),
     /// `-ERR no such key`
     NoSuchKey,
     /// `-ERR DB index is out of range`
@@ -62,8 +65,36 @@ impl CommandError {
 
     /// The error code INFO errorstats counts (`ERR`, `WRONGTYPE`, ...).
     pub fn kind(&self) -> String {
-        let text = self.to_string();
-        text.split(' ').next().unwrap_or("ERR").to_string()
+        let text = self.to_bytes();
+        let code = text.split(|&byte| byte == b' ').next().unwrap_or(b"ERR");
+        String::from_utf8_lossy(code).into_owned()
+    }
+
+    /// The message as sent to the client: client bytes echoed in it are
+    /// kept as they were (Redis formats them with `%s` into the reply).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            CommandError::UnknownCommand { name, args_preview } => [
+                &b"ERR unknown command '"[..],
+                name,
+                b"', with args beginning with: ",
+                args_preview,
+            ]
+            .concat(),
+            CommandError::UnknownSubcommand {
+                subcommand,
+                command,
+            } => [
+                &b"ERR unknown subcommand '"[..],
+                subcommand,
+                b"'. Try ",
+                command.as_bytes(),
+                b" HELP.",
+            ]
+            .concat(),
+            CommandError::Bytes(bytes) => bytes.clone(),
+            other => other.to_string().into_bytes(),
+        }
     }
 }
 
@@ -80,19 +111,9 @@ impl fmt::Display for CommandError {
             CommandError::WrongArity(name) => {
                 write!(f, "ERR wrong number of arguments for '{name}' command")
             }
-            CommandError::UnknownCommand { name, args_preview } => write!(
-                f,
-                "ERR unknown command '{name}', with args beginning with: {args_preview}"
-            ),
-            CommandError::UnknownSubcommand {
-                subcommand,
-                command,
-            } => {
-                write!(
-                    f,
-                    "ERR unknown subcommand '{subcommand}'. Try {command} HELP."
-                )
-            }
+            CommandError::UnknownCommand { .. }
+            | CommandError::UnknownSubcommand { .. }
+            | CommandError::Bytes(_) => f.write_str(&String::from_utf8_lossy(&self.to_bytes())),
             CommandError::NoSuchKey => f.write_str("ERR no such key"),
             CommandError::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             CommandError::InvalidExpireTime(command) => {
@@ -114,28 +135,53 @@ impl fmt::Display for CommandError {
     }
 }
 
-/// Redis's rendering of a command name or argument inside error messages
-/// (`sdscatrepr`-free variant used by `processCommand`: the raw text, cut to
-/// 128 bytes, with non-printable bytes replaced).
-pub(crate) fn quote_for_error(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(128)];
-    String::from_utf8_lossy(cut).into_owned()
+/// A client argument as Redis's `"%.128s"` prints it into an error: the raw
+/// bytes up to the first NUL (C string), at most 128 of them. The reply
+/// writer later turns CR and LF into spaces.
+pub(crate) fn quote_for_error(bytes: &[u8]) -> Vec<u8> {
+    c_string_prefix(bytes, 128).to_vec()
+}
+
+impl CommandError {
+    /// `-ERR {before}{arg}{after}`: a client argument echoed as Redis's `%s`
+    /// prints it (raw bytes up to a NUL).
+    pub(crate) fn err_with_arg(before: &str, arg: &[u8], after: &str) -> CommandError {
+        CommandError::Bytes(
+            [
+                b"ERR ",
+                before.as_bytes(),
+                c_string_prefix(arg, usize::MAX),
+                after.as_bytes(),
+            ]
+            .concat(),
+        )
+    }
+}
+
+/// `%.*s` of a C string: bytes before the first NUL, at most `max_bytes`.
+pub(crate) fn c_string_prefix(bytes: &[u8], max_bytes: usize) -> &[u8] {
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len())
+        .min(max_bytes);
+    &bytes[..end]
 }
 
 /// The `with args beginning with: ` tail of the unknown-command error:
 /// each argument as `'arg' `, stopping before the text would exceed 128 bytes.
-pub(crate) fn args_preview(args: &[bytes::Bytes]) -> String {
-    let mut preview = String::new();
+/// (Redis: `sdscatprintf(args, "'%.*s' ", 128 - sdslen(args), arg)` while
+/// `sdslen(args) < 128`.)
+pub(crate) fn args_preview(args: &[bytes::Bytes]) -> Vec<u8> {
+    let mut preview = Vec::new();
     for arg in args {
         let remaining = 128usize.saturating_sub(preview.len());
         if remaining == 0 {
             break;
         }
-        let text = String::from_utf8_lossy(arg);
-        let cut: String = text.chars().take(remaining).collect();
-        preview.push('\'');
-        preview.push_str(&cut);
-        preview.push_str("' ");
+        preview.push(b'\'');
+        preview.extend_from_slice(c_string_prefix(arg, remaining));
+        preview.extend_from_slice(b"' ");
     }
     preview
 }

@@ -112,8 +112,14 @@ impl ReplyWriter {
     /// `WRONGTYPE ...`); a leading `-` is added. Newlines are replaced by
     /// spaces, as `addReplyErrorLength` does.
     pub fn error(&mut self, message: &str) {
+        self.error_bytes(message.as_bytes());
+    }
+
+    /// An error whose message holds arbitrary bytes (client input echoed
+    /// back); CR and LF become spaces so the reply stays one line.
+    pub fn error_bytes(&mut self, message: &[u8]) {
         self.buf.push(b'-');
-        self.push_line_safe(message.as_bytes());
+        self.push_line_safe(message);
         self.buf.extend_from_slice(b"\r\n");
     }
 

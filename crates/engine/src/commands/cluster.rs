@@ -24,7 +24,7 @@ use shoal_resp::parse_i64_strict;
 
 use crate::client::Client;
 use crate::context::Ctx;
-use crate::error::{quote_for_error, CommandError};
+use crate::error::CommandError;
 use crate::node::{Effect, Node};
 use crate::table::{CommandResult, CommandSpec, Flags, Handler, KeySpec};
 
@@ -372,14 +372,7 @@ fn text_arg(ctx: &Ctx<'_>, index: usize) -> String {
     String::from_utf8_lossy(ctx.arg(index)).into_owned()
 }
 
-/// Redis `addReplySubcommandSyntaxError`, used where a subcommand's arity
-/// passes the table but its own argument count check fails.
-fn subcommand_syntax_error(ctx: &Ctx<'_>) -> CommandError {
-    CommandError::err(format!(
-        "unknown subcommand or wrong number of arguments for '{}'. Try CLUSTER HELP.",
-        quote_for_error(ctx.arg(1))
-    ))
-}
+use crate::commands::server::subcommand_syntax_error;
 
 fn myself_is_replica(state: &ClusterState) -> bool {
     state
@@ -604,17 +597,15 @@ fn cluster_meet(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     let ip = text_arg(ctx, 2);
     let Some(port) = parse_i64_strict(ctx.arg(3)) else {
-        return Err(CommandError::err(format!(
-            "Invalid TCP base port specified: {}",
-            quote_for_error(ctx.arg(3))
-        )));
+        return Err(CommandError::err_with_arg(
+            "Invalid TCP base port specified: ",
+            ctx.arg(3),
+            "",
+        ));
     };
     let bus_port = match ctx.args.get(4) {
         Some(arg) => parse_i64_strict(arg).ok_or_else(|| {
-            CommandError::err(format!(
-                "Invalid TCP bus port specified: {}",
-                quote_for_error(arg)
-            ))
+            CommandError::err_with_arg("Invalid TCP bus port specified: ", arg, "")
         })?,
         // CLUSTER_PORT_INCR; out-of-range sums fail the address check.
         None => port.saturating_add(10_000),

@@ -358,10 +358,11 @@ fn hello(ctx: &mut Ctx<'_>) -> CommandResult {
             name = Some(candidate);
             next += 2;
         } else {
-            return Err(CommandError::err(format!(
-                "Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(ctx.arg(next))
-            )));
+            return Err(CommandError::err_with_arg(
+                "Syntax error in HELLO option '",
+                ctx.arg(next),
+                "'",
+            ));
         }
     }
     if let Some((user, password)) = credentials {
@@ -513,10 +514,11 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
                 &kind[..],
                 b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
             ) {
-                return Err(CommandError::err(format!(
-                    "Unknown client type '{}'",
-                    String::from_utf8_lossy(ctx.arg(index + 1))
-                )));
+                return Err(CommandError::err_with_arg(
+                    "Unknown client type '",
+                    ctx.arg(index + 1),
+                    "'",
+                ));
             }
             match &kind[..] {
                 b"normal" => wanted_pubsub = Some(false),
@@ -612,10 +614,11 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
                 b"pubsub" => filter_kind = Some("pubsub"),
                 b"master" | b"replica" | b"slave" => filter_kind = Some("replication"),
                 _ => {
-                    return Err(CommandError::err(format!(
-                        "Unknown client type '{}'",
-                        String::from_utf8_lossy(value)
-                    )))
+                    return Err(CommandError::err_with_arg(
+                        "Unknown client type '",
+                        value,
+                        "'",
+                    ))
                 }
             }
         } else if ctx.arg_is(index, "ADDR") {

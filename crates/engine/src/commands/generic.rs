@@ -797,10 +797,11 @@ fn parse_expire_conditions(ctx: &Ctx<'_>) -> Result<ExpireConditions, CommandErr
         } else if ctx.arg_is(index, "LT") {
             conditions.lt = true;
         } else {
-            return Err(CommandError::err(format!(
-                "Unsupported option {}",
-                String::from_utf8_lossy(ctx.arg(index))
-            )));
+            return Err(CommandError::err_with_arg(
+                "Unsupported option ",
+                ctx.arg(index),
+                "",
+            ));
         }
     }
     if conditions.nx && (conditions.xx || conditions.gt || conditions.lt) {

@@ -189,13 +189,21 @@ const fn sub_row(
 /// whose handler found the wrong number of arguments (`SLOWLOG GET 1 2`) or
 /// an unknown word (`DEBUG NOSUCH`). Both names are shown as sent.
 pub(crate) fn subcommand_syntax_error(ctx: &Ctx<'_>) -> CommandError {
-    let command = String::from_utf8_lossy(ctx.arg(0)).to_ascii_uppercase();
-    let subcommand = ctx.args.get(1).map_or(String::new(), |sub| {
-        String::from_utf8_lossy(&sub[..sub.len().min(128)]).into_owned()
-    });
-    CommandError::err(format!(
-        "unknown subcommand or wrong number of arguments for '{subcommand}'. Try {command} HELP."
-    ))
+    let command = crate::error::c_string_prefix(ctx.arg(0), usize::MAX).to_ascii_uppercase();
+    let subcommand = ctx
+        .args
+        .get(1)
+        .map_or(&[][..], |sub| crate::error::c_string_prefix(sub, 128));
+    CommandError::Bytes(
+        [
+            &b"ERR unknown subcommand or wrong number of arguments for '"[..],
+            subcommand,
+            b"'. Try ",
+            &command,
+            b" HELP.",
+        ]
+        .concat(),
+    )
 }
 
 /// Redis's `islocalClient`: a unix-socket client or a TCP peer at 127.0.0.1

@@ -99,7 +99,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CommandResult {
         .node
         .config
         .set(&pairs, protected_allowed)
-        .map_err(CommandError::Custom)?;
+        .map_err(CommandError::Bytes)?;
     ctx.node.refresh_from_config();
     if !changed.is_empty() {
         ctx.node.effects.push(Effect::ConfigChanged(changed));

@@ -147,7 +147,7 @@ pub(super) fn command_all(ctx: &mut Ctx<'_>) -> CommandResult {
     if ctx.args.len() > 1 {
         // The dispatcher routes words after COMMAND to subcommand rows.
         return Err(CommandError::UnknownSubcommand {
-            subcommand: String::from_utf8_lossy(ctx.arg(1)).into_owned(),
+            subcommand: crate::error::quote_for_error(ctx.arg(1)),
             command: "COMMAND".to_string(),
         });
     }
