@@ -789,6 +789,7 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush",
     "latency-monitor-threshold",
+    "notify-keyspace-events",
     "slowlog-log-slower-than",
     "slowlog-max-len",
     "save",

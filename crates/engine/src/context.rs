@@ -57,6 +57,31 @@ impl<'a> Ctx<'a> {
         self.node.dirty += changes;
     }
 
+    /// Publishes keyspace event `event` of `class` for `key` in the client's
+    /// database (Redis `notifyKeyspaceEvent`); free when the class is off.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.node.limits.keyspace_events & class == 0 {
+            return;
+        }
+        // Keys this command expired on its way were deleted first: their
+        // `expired` events come before the command's own.
+        crate::commands::pubsub::publish_expired_events(self.node, Some((self.client, self.out)));
+        crate::commands::pubsub::notify_keyspace_event(
+            self.node,
+            Some((self.client, self.out)),
+            class,
+            event,
+            key,
+            db,
+        );
+    }
+
     /// `proto-max-bulk-len`: the largest string a command may create.
     pub fn max_string_len(&self) -> u64 {
         self.node.limits.proto_max_bulk_len_bytes

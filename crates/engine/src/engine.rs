@@ -419,6 +419,7 @@ impl Engine {
         if self.node.active_expire_enabled {
             self.active_expire(now_ms);
         }
+        commands::pubsub::publish_expired_events(&mut self.node, None);
         self.close_idle_clients(now_ms);
         if self
             .node
@@ -522,6 +523,11 @@ pub(crate) fn call(
         node.count_error(&error.kind());
         out.error_bytes(&error.to_bytes());
     }
+    // `expired` events of keys the command found expired that no event of
+    // its own published first (GET of an expired key). A subscriber running
+    // the command itself (RESP3) gets them after the reply, where Redis
+    // pushes them before: expiry happens inside the keyspace lookup here.
+    commands::pubsub::publish_expired_events(node, Some((&*client, &mut *out)));
     // WATCH: a write that changed the dataset touches its keys (Redis
     // signalModifiedKey); free while nobody watches anything.
     if spec.flags.contains(Flags::WRITE) && node.watches.is_active() && node.dirty != dirty_before {

@@ -30,6 +30,8 @@ pub struct Limits {
     pub output_buffer_limit_normal: (u64, u64, u64),
     /// `latency-monitor-threshold` (0 = off).
     pub latency_monitor_threshold_ms: u64,
+    /// `notify-keyspace-events` as `shoal_config::notify` bits (0 = off).
+    pub keyspace_events: u32,
 }
 
 impl Limits {
@@ -45,6 +47,7 @@ impl Limits {
             idle_timeout_seconds: config.get_i64("timeout"),
             output_buffer_limit_normal: (hard, soft, seconds.max(0) as u64),
             latency_monitor_threshold_ms: config.get_i64("latency-monitor-threshold").max(0) as u64,
+            keyspace_events: config.notify_keyspace_events(),
         }
     }
 }
@@ -402,8 +405,12 @@ impl Node {
             config.get_i64("slowlog-log-slower-than"),
             config.get_i64("slowlog-max-len").max(0) as usize,
         );
+        let mut keyspace = Keyspace::new(databases);
+        keyspace.set_expired_key_log(crate::commands::pubsub::wants_expired_events(
+            limits.keyspace_events,
+        ));
         Node {
-            keyspace: Keyspace::new(databases),
+            keyspace,
             limits,
             config,
             stats: Stats::default(),
@@ -433,6 +440,10 @@ impl Node {
     /// Re-reads cached values after a configuration change.
     pub fn refresh_from_config(&mut self) {
         self.limits = Limits::from_config(&self.config);
+        self.keyspace
+            .set_expired_key_log(crate::commands::pubsub::wants_expired_events(
+                self.limits.keyspace_events,
+            ));
         self.slowlog.configure(
             self.config.get_i64("slowlog-log-slower-than"),
             self.config.get_i64("slowlog-max-len").max(0) as usize,

@@ -23,6 +23,13 @@ use crate::slot_index::{SlotCounts, SlotSet};
 use crate::slot_table::SlotTable;
 use crate::value::Value;
 
+/// Keeps the name of a key expiry removed when the log is on.
+pub(crate) fn log_expired(log: &mut Option<Vec<Bytes>>, removed: Option<Entry>) {
+    if let (Some(log), Some(entry)) = (log.as_mut(), removed) {
+        log.push(Bytes::copy_from_slice(entry.key()));
+    }
+}
+
 /// True when a key whose TTL ends at `expire_at_ms` is gone at `now_ms`
 /// (Redis `keyIsExpired`: `now > when`).
 pub fn is_expired(expire_at_ms: i64, now_ms: i64) -> bool {
@@ -138,6 +145,9 @@ pub struct Db {
     pub(crate) tables: Option<Box<Tables>>,
     /// Keys removed by lazy or active expiry and not yet collected.
     pub(crate) expired_pending: u64,
+    /// Names of keys removed by expiry, kept only while someone listens
+    /// for `expired` keyspace events (see `Keyspace::set_expired_key_log`).
+    pub(crate) expired_log: Option<Vec<Bytes>>,
     /// Running estimate of the average TTL left, ms (INFO `avg_ttl`).
     pub(crate) avg_ttl_ms: i64,
     pub(crate) expire_cursor: ExpireCursor,
@@ -187,7 +197,7 @@ impl Db {
         let position = table.find(key, hash_key(key))?;
         if let Some(at_ms) = table.ttl_at(position) {
             if is_expired(at_ms, now_ms) {
-                tables.remove(slot, position);
+                log_expired(&mut self.expired_log, tables.remove(slot, position));
                 self.expired_pending += 1;
                 return None;
             }
@@ -444,6 +454,27 @@ impl Db {
                 visit(entry.key(), &entry.value, table.ttl_at(position));
             }
         }
+    }
+
+    /// Starts or stops keeping the names of expired keys.
+    pub fn set_expired_key_log(&mut self, enabled: bool) {
+        if enabled != self.expired_log.is_some() {
+            self.expired_log = enabled.then(Vec::new);
+        }
+    }
+
+    /// Names of the keys expiry removed since the last call, oldest first
+    /// (empty unless the log is on).
+    pub fn take_expired_keys(&mut self) -> Vec<Bytes> {
+        self.expired_log
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// True when expired key names wait in the log.
+    pub fn has_expired_keys(&self) -> bool {
+        self.expired_log.as_ref().is_some_and(|log| !log.is_empty())
     }
 
     /// Keys removed by lazy or active expiry since the last call (INFO

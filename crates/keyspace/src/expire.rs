@@ -13,7 +13,7 @@
 //! 2. repeat while more than 10 % of the batch was expired
 //!    (`ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`) and budget remains.
 
-use crate::db::{is_expired, Db, ExpireCursor, Tables};
+use crate::db::{is_expired, log_expired, Db, ExpireCursor, Tables};
 use crate::slot::SLOT_COUNT;
 use crate::slot_table::TtlRecord;
 use crate::ActiveExpireReport;
@@ -78,7 +78,8 @@ impl Db {
                 if is_expired(record.at_ms, now_ms) {
                     // The slot's last TTL record moves into this index, so
                     // the cursor stays to look at it next.
-                    tables.remove(cursor.slot, record.position as usize);
+                    let removed = tables.remove(cursor.slot, record.position as usize);
+                    log_expired(&mut self.expired_log, removed);
                     expired += 1;
                 } else {
                     let ttl_ms = record.at_ms.saturating_sub(now_ms);

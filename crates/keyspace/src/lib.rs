@@ -143,6 +143,14 @@ impl Keyspace {
         self.dbs.swap(first, second);
     }
 
+    /// Starts or stops logging the names of expired keys in every database
+    /// (the engine turns this on while `expired` keyspace events are on).
+    pub fn set_expired_key_log(&mut self, enabled: bool) {
+        for db in &mut self.dbs {
+            db.set_expired_key_log(enabled);
+        }
+    }
+
     /// Total keys over all databases.
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()

@@ -23,7 +23,7 @@
 
 use bytes::Bytes;
 
-use crate::db::{is_expired, Db};
+use crate::db::{is_expired, log_expired, Db};
 use crate::glob::string_match;
 use crate::slot::SLOT_COUNT;
 use crate::value::Value;
@@ -81,7 +81,7 @@ impl Db {
                 {
                     // Only the last entry moves into the hole, and it is
                     // above `position`: already visited.
-                    tables.remove(slot, position);
+                    log_expired(&mut self.expired_log, tables.remove(slot, position));
                     expired += 1;
                     continue;
                 }
@@ -158,7 +158,7 @@ impl Db {
                 .ttl_at(position)
                 .is_some_and(|at_ms| is_expired(at_ms, now_ms))
             {
-                tables.remove(slot, position);
+                log_expired(&mut self.expired_log, tables.remove(slot, position));
                 self.expired_pending += 1;
                 continue;
             }

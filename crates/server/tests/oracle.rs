@@ -111,3 +111,65 @@ fn scripts_match_redis_byte_for_byte() {
         mismatches.join("\n")
     );
 }
+
+/// Runs `notifications.events` on one connection while another listens
+/// with PSUBSCRIBE; returns every message the listener got, raw.
+fn run_notification_script(port: u16, script: &str) -> Vec<Vec<u8>> {
+    let mut listener = Raw::connect(port);
+    listener.call(&["PSUBSCRIBE", "__key*__:*"]);
+    listener.call(&["SUBSCRIBE", "script-end"]);
+    let mut driver = Raw::connect(port);
+    driver.call(&["FLUSHALL"]);
+    for line in script.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(ms) = line.strip_prefix("SLEEP ") {
+            std::thread::sleep(std::time::Duration::from_millis(ms.parse().unwrap()));
+            continue;
+        }
+        let words = split_words(line);
+        let args: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        driver.command(&args);
+        driver.read_raw_frame();
+    }
+    driver.call(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+    driver.call(&["PUBLISH", "script-end", "done"]);
+    let mut messages = Vec::new();
+    loop {
+        let (frame, bytes) = listener.read_raw_frame_buffered();
+        let end = matches!(&frame, shoal_resp::Frame::Array(items)
+            if items.get(1) == Some(&shoal_resp::Frame::Bulk(b"script-end".to_vec())));
+        if end {
+            return messages;
+        }
+        messages.push(bytes);
+    }
+}
+
+#[test]
+fn keyspace_notifications_match_redis() {
+    if !redis_tools_available("keyspace_notifications_match_redis") {
+        return;
+    }
+    let shoal = start_shoal(&[]);
+    let redis = start_redis(&[]);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/notifications.events");
+    let script = std::fs::read_to_string(path).unwrap();
+    let ours = run_notification_script(shoal.port, &script);
+    let theirs = run_notification_script(redis.port, &script);
+    let render = |messages: &[Vec<u8>]| -> Vec<String> {
+        messages
+            .iter()
+            .map(|bytes| String::from_utf8_lossy(bytes).replace("\r\n", " "))
+            .collect()
+    };
+    assert!(
+        theirs.len() > 100,
+        "redis sent only {} messages",
+        theirs.len()
+    );
+    assert_eq!(render(&ours), render(&theirs));
+}

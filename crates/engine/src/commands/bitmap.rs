@@ -17,6 +17,7 @@ use crate::context::Ctx;
 use crate::error::CommandError;
 use crate::node::Node;
 use crate::table::{CommandResult, CommandSpec, Flags, KeySpec};
+use shoal_config::notify;
 
 const READ_FAST: &[&str] = &["read", "bitmap", "fast"];
 const READ_SLOW: &[&str] = &["read", "bitmap", "slow"];
@@ -231,6 +232,7 @@ fn setbit(ctx: &mut Ctx<'_>) -> CommandResult {
         return Err(CommandError::BitValue);
     }
     let (db, now_ms) = (ctx.client.db, ctx.now_ms);
+    let created = creates_key(ctx, &args[1]);
     let node = &mut *ctx.node;
     let (previous, changed) = with_bitmap(node, db, &args[1], offset, now_ms, |bytes, grown| {
         let shift = 7 - (offset & 7);
@@ -241,8 +243,12 @@ fn setbit(ctx: &mut Ctx<'_>) -> CommandResult {
         *byte = (*byte & !(1 << shift)) | ((on as u8) << shift);
         (previous, grown || previous != on)
     })?;
+    if created {
+        ctx.notify(notify::NEW, "new", &args[1]);
+    }
     if changed {
-        node.dirty += 1;
+        ctx.node.dirty += 1;
+        ctx.notify(notify::STRING, "setbit", &args[1]);
     }
     ctx.out.integer(previous);
     Ok(())
@@ -443,10 +449,12 @@ fn bitop(ctx: &mut Ctx<'_>) -> CommandResult {
     let length = result.len();
     let keyspace_db = node.keyspace.db_mut(db);
     if length > 0 {
-        keyspace_db.set(&args[2], raw_string(result), false, now_ms);
+        let created = keyspace_db.set(&args[2], raw_string(result), false, now_ms);
         node.dirty += 1;
+        crate::commands::string::notify_set(ctx, &args[2], created);
     } else if keyspace_db.remove(&args[2], now_ms).is_some() {
         node.dirty += 1;
+        ctx.notify(notify::GENERIC, "del", &args[2]);
     }
     ctx.out.integer(length as i64);
     Ok(())
@@ -736,6 +744,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only_command: bool) -> CommandResult
             "BITFIELD_RO only supports the GET subcommand",
         ));
     }
+    let created = creates_key(ctx, &args[1]);
+    let node = &mut *ctx.node;
+    let out = &mut *ctx.out;
     let changes = with_bitmap(
         node,
         db,
@@ -757,8 +768,25 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only_command: bool) -> CommandResult
             changes
         },
     )?;
-    node.dirty += changes;
+    if created {
+        ctx.notify(notify::NEW, "new", &args[1]);
+    }
+    if changes > 0 {
+        ctx.node.dirty += changes;
+        ctx.notify(notify::STRING, "setbit", &args[1]);
+    }
     Ok(())
+}
+
+/// True when a bit write will create `key` (Redis's dbAdd in
+/// `lookupStringForBitCommand`, which publishes `new`). Only looked up
+/// while `new` events are on.
+fn creates_key(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    if ctx.node.limits.keyspace_events & notify::NEW == 0 {
+        return false;
+    }
+    let now_ms = ctx.now_ms;
+    ctx.db().lookup_no_touch(key, now_ms).is_none()
 }
 
 /// BITFIELD key [GET type offset] [SET type offset value]

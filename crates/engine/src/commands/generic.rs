@@ -16,6 +16,7 @@ use crate::commands::connection::write_help;
 use crate::context::Ctx;
 use crate::error::CommandError;
 use crate::table::{CommandResult, CommandSpec, Flags, KeySpec};
+use shoal_config::notify;
 
 const KEYSPACE_WRITE_SLOW: &[&str] = &["keyspace", "write", "slow"];
 const KEYSPACE_WRITE_FAST: &[&str] = &["keyspace", "write", "fast"];
@@ -472,6 +473,7 @@ fn del(ctx: &mut Ctx<'_>) -> CommandResult {
     for key in &ctx.args[1..] {
         if ctx.db().remove(key, now_ms).is_some() {
             deleted += 1;
+            ctx.notify(notify::GENERIC, "del", key);
         }
     }
     ctx.add_dirty(deleted);
@@ -680,6 +682,10 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
     // Replaces the destination's value and TTL, as dbDelete + dbAdd do.
     db.set_with_expire(destination, value, expire_at_ms, now_ms);
     ctx.add_dirty(1);
+    // dbAdd of the destination (after deleting any old one) is always `new`.
+    ctx.notify(notify::NEW, "new", destination);
+    ctx.notify(notify::GENERIC, "rename_from", source);
+    ctx.notify(notify::GENERIC, "rename_to", destination);
     if nx {
         ctx.out.integer(1);
     } else {
@@ -732,6 +738,8 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     // Replaces any value and its TTL, as dbDelete + dbAdd do.
     target.set_with_expire(destination, value, expire_at_ms, now_ms);
     ctx.add_dirty(1);
+    ctx.notify_in(target_db, notify::NEW, "new", destination);
+    ctx.notify_in(target_db, notify::GENERIC, "copy_to", destination);
     ctx.out.integer(1);
     Ok(())
 }
@@ -766,6 +774,9 @@ fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     target.set_with_expire(key, value, expire_at_ms, now_ms);
     ctx.add_dirty(1);
+    ctx.notify_in(target_db, notify::NEW, "new", key);
+    ctx.notify_in(source_db, notify::GENERIC, "move_from", key);
+    ctx.notify_in(target_db, notify::GENERIC, "move_to", key);
     ctx.out.integer(1);
     Ok(())
 }
@@ -884,12 +895,15 @@ fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResu
         ctx.out.integer(0);
         return Ok(());
     }
-    if when_ms <= now_ms {
+    let event = if when_ms <= now_ms {
         db.remove(key, now_ms);
+        "del"
     } else {
         db.set_expire_at_ms(key, when_ms, now_ms);
-    }
+        "expire"
+    };
     ctx.add_dirty(1);
+    ctx.notify(notify::GENERIC, event, key);
     ctx.out.integer(1);
     Ok(())
 }
@@ -902,6 +916,7 @@ fn persist(ctx: &mut Ctx<'_>) -> CommandResult {
     let removed = write_key_exists(db, key, now_ms) && db.persist(key, now_ms);
     if removed {
         ctx.add_dirty(1);
+        ctx.notify(notify::GENERIC, "persist", key);
     }
     ctx.out.integer(i64::from(removed));
     Ok(())

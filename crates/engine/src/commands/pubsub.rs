@@ -511,6 +511,94 @@ fn spublish(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 // ---------------------------------------------------------------------------
+// Keyspace notifications (Redis notify.c)
+// ---------------------------------------------------------------------------
+
+/// The client running the current command and its reply sink: a
+/// notification it is subscribed to goes straight into its reply, in order
+/// with it (Redis appends the push to the client's output as it happens).
+pub(crate) type Current<'a> = Option<(&'a Client, &'a mut ReplyWriter)>;
+
+/// True when `expired` events reach a channel (class `x` plus `K` or `E`).
+pub(crate) fn wants_expired_events(flags: u32) -> bool {
+    use shoal_config::notify;
+    flags & notify::EXPIRED != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
+}
+
+/// Redis `notifyKeyspaceEvent`: when `class` is enabled, publishes `event`
+/// on `__keyspace@<db>__:<key>` (K) and `key` on `__keyevent@<db>__:<event>`
+/// (E). Local delivery only: Redis does not carry these over the cluster bus.
+pub(crate) fn notify_keyspace_event(
+    node: &mut Node,
+    mut current: Current<'_>,
+    class: u32,
+    event: &str,
+    key: &[u8],
+    db: usize,
+) {
+    use shoal_config::notify;
+    let flags = node.limits.keyspace_events;
+    if flags & class == 0 {
+        return;
+    }
+    if flags & notify::KEYSPACE != 0 {
+        let channel = [format!("__keyspace@{db}__:").as_bytes(), key].concat();
+        publish_local(node, reborrow(&mut current), &channel, event.as_bytes());
+    }
+    if flags & notify::KEYEVENT != 0 {
+        let channel = format!("__keyevent@{db}__:{event}");
+        publish_local(node, current, channel.as_bytes(), key);
+    }
+}
+
+fn reborrow<'a>(current: &'a mut Current<'_>) -> Current<'a> {
+    current
+        .as_mut()
+        .map(|(client, out)| (&**client, &mut **out))
+}
+
+/// Publishes the `expired` events of keys expiry removed since the last
+/// call, in the order they were removed.
+pub(crate) fn publish_expired_events(node: &mut Node, mut current: Current<'_>) {
+    if !wants_expired_events(node.limits.keyspace_events) {
+        return;
+    }
+    for db in 0..node.keyspace.db_count() {
+        if !node.keyspace.db(db).has_expired_keys() {
+            continue;
+        }
+        for key in node.keyspace.db_mut(db).take_expired_keys() {
+            notify_keyspace_event(
+                node,
+                reborrow(&mut current),
+                shoal_config::notify::EXPIRED,
+                "expired",
+                &key,
+                db,
+            );
+        }
+    }
+}
+
+/// Delivers a message to this node's subscribers of `channel`.
+fn publish_local(node: &mut Node, mut current: Current<'_>, channel: &[u8], message: &[u8]) {
+    for (id, delivery) in receivers(node, channel, false) {
+        match current.as_mut() {
+            Some((client, out)) if client.id == id => match client.reply_mode {
+                ReplyMode::On | ReplyMode::Skip => write_delivery(out, &delivery, channel, message),
+                ReplyMode::Off | ReplyMode::SkipNext => {
+                    let bytes = encode_delivery(client.resp, &delivery, channel, message);
+                    node.effects.push(Effect::Deliver { client: id, bytes });
+                }
+            },
+            _ => {
+                deliver_to_registered(node, id, &delivery, channel, message);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Subscribing
 // ---------------------------------------------------------------------------
 
@@ -850,6 +938,65 @@ mod tests {
 
     fn text(bytes: &[u8]) -> String {
         String::from_utf8_lossy(bytes).into_owned()
+    }
+
+    #[test]
+    fn active_expiry_publishes_expired_events() {
+        let mut h = Harness::new();
+        let listener = h.connect();
+        let writer = h.connect();
+        h.exec(writer, "config set notify-keyspace-events Ex");
+        h.exec(listener, "subscribe __keyevent@0__:expired");
+        h.exec(writer, "set k1 v px 5");
+        h.exec(writer, "set k2 v px 5");
+        let (early, _) = h.deliveries();
+        assert!(
+            early.is_empty(),
+            "{:?}",
+            early.iter().map(|(_, b)| text(b)).collect::<Vec<_>>()
+        );
+        h.now_us += 1_000_000;
+        h.engine.tick(h.now_us / 1000);
+        let (delivered, _) = h.deliveries();
+        let mut keys: Vec<String> = delivered
+            .iter()
+            .map(|(client, bytes)| {
+                assert_eq!(*client, listener);
+                text(bytes)
+            })
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$2\r\nk1\r\n",
+                "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$2\r\nk2\r\n",
+            ]
+        );
+        // Turned off, expiry keeps no names and publishes nothing.
+        h.exec_raw(writer, &[b"config", b"set", b"notify-keyspace-events", b""]);
+        h.exec(writer, "set k3 v px 5");
+        h.now_us += 1_000_000;
+        h.engine.tick(h.now_us / 1000);
+        assert!(h.deliveries().0.is_empty());
+        assert!(!h.engine.node.keyspace.db(0).has_expired_keys());
+    }
+
+    /// A RESP3 client subscribed to its own keys' events gets them inline,
+    /// before the reply of the command that caused them (as Redis appends
+    /// the push to the client's output at notify time).
+    #[test]
+    fn a_resp3_subscriber_gets_its_own_events_before_the_reply() {
+        let mut h = Harness::new();
+        let client = h.connect();
+        h.exec(client, "hello 3");
+        h.exec(client, "config set notify-keyspace-events KEA");
+        h.exec(client, "subscribe __keyspace@0__:k");
+        assert_eq!(
+            text(&h.exec(client, "set k v")),
+            ">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$3\r\nset\r\n+OK\r\n"
+        );
+        assert!(h.deliveries().0.is_empty());
     }
 
     #[test]

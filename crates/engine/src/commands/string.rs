@@ -18,6 +18,7 @@ use crate::context::Ctx;
 use crate::error::CommandError;
 use crate::node::Node;
 use crate::table::{CommandResult, CommandSpec, Flags, KeySpec};
+use shoal_config::notify;
 
 const READ_FAST: &[&str] = &["read", "string", "fast"];
 const READ_SLOW: &[&str] = &["read", "string", "slow"];
@@ -366,12 +367,16 @@ fn set_generic(
         }
     }
     let value = Value::String(StringValue::from_bytes(&ctx.args[value_index]));
-    if keep_ttl {
-        keyspace_db.set(key, value, true, now_ms);
+    let created = if keep_ttl {
+        keyspace_db.set(key, value, true, now_ms)
     } else {
-        keyspace_db.set_with_expire(key, value, expire_at_ms, now_ms);
-    }
+        keyspace_db.set_with_expire(key, value, expire_at_ms, now_ms)
+    };
     node.dirty += 1;
+    notify_set(ctx, key, created);
+    if expire_at_ms.is_some() {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
     if flags & OPT_GET == 0 {
         match reply {
             SetReply::OkOrNull => ctx.out.ok(),
@@ -381,17 +386,28 @@ fn set_generic(
     Ok(())
 }
 
+/// The events of Redis's `setKey` + `notifyKeyspaceEvent("set")`: `new`
+/// first when the key was created (dbAdd), then `set`.
+pub(crate) fn notify_set(ctx: &mut Ctx<'_>, key: &[u8], created: bool) {
+    if created {
+        ctx.notify(notify::NEW, "new", key);
+    }
+    ctx.notify(notify::STRING, "set", key);
+}
+
 /// SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT time|KEEPTTL].
 fn set(ctx: &mut Ctx<'_>) -> CommandResult {
     if ctx.args.len() == 3 {
         // The benchmarked plain form: no options, no lookup.
         let (db, now_ms) = (ctx.client.db, ctx.now_ms);
         let value = Value::String(StringValue::from_bytes(&ctx.args[2]));
-        ctx.node
+        let created = ctx
+            .node
             .keyspace
             .db_mut(db)
             .set(&ctx.args[1], value, false, now_ms);
         ctx.node.dirty += 1;
+        notify_set(ctx, ctx.arg(1), created);
         ctx.out.ok();
         return Ok(());
     }
@@ -435,10 +451,12 @@ fn getset(ctx: &mut Ctx<'_>) -> CommandResult {
         None => ctx.out.null(),
     }
     let value = Value::String(StringValue::from_bytes(&ctx.args[2]));
-    node.keyspace
+    let created = node
+        .keyspace
         .db_mut(db)
         .set(&ctx.args[1], value, false, now_ms);
     node.dirty += 1;
+    notify_set(ctx, ctx.arg(1), created);
     Ok(())
 }
 
@@ -460,6 +478,7 @@ fn getdel(ctx: &mut Ctx<'_>) -> CommandResult {
         .is_some()
     {
         node.dirty += 1;
+        ctx.notify(notify::GENERIC, "del", ctx.arg(1));
     }
     Ok(())
 }
@@ -487,20 +506,21 @@ fn getex(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     reply_string(ctx.out, value);
     let keyspace_db = node.keyspace.db_mut(db);
-    match when_ms {
+    let event = match when_ms {
         Some(when_ms) if flags & (OPT_EXAT | OPT_PXAT) != 0 && when_ms <= now_ms => {
             keyspace_db.remove(key, now_ms);
-            node.dirty += 1;
+            Some("del")
         }
         Some(when_ms) => {
             keyspace_db.set_expire_at_ms(key, when_ms, now_ms);
-            node.dirty += 1;
+            Some("expire")
         }
-        None => {
-            if flags & OPT_PERSIST != 0 && keyspace_db.persist(key, now_ms) {
-                node.dirty += 1;
-            }
-        }
+        None if flags & OPT_PERSIST != 0 && keyspace_db.persist(key, now_ms) => Some("persist"),
+        None => None,
+    };
+    if let Some(event) = event {
+        node.dirty += 1;
+        ctx.notify(notify::GENERIC, event, key);
     }
     Ok(())
 }
@@ -551,15 +571,16 @@ fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
         ctx.out.integer(0);
         return Ok(());
     }
+    node.dirty += (ctx.args.len() as u64 - 1) / 2;
     for pair in ctx.args[1..].chunks_exact(2) {
-        keyspace_db.set(
+        let created = ctx.node.keyspace.db_mut(db).set(
             &pair[0],
             Value::String(StringValue::from_bytes(&pair[1])),
             false,
             now_ms,
         );
+        notify_set(ctx, &pair[0], created);
     }
-    node.dirty += (ctx.args.len() as u64 - 1) / 2;
     if nx {
         ctx.out.integer(1);
     } else {
@@ -607,10 +628,12 @@ fn append(ctx: &mut Ctx<'_>) -> CommandResult {
         None => {
             let value = Value::String(StringValue::from_bytes(suffix));
             node.keyspace.db_mut(db).set(key, value, false, now_ms);
+            ctx.notify(notify::NEW, "new", key);
             suffix.len()
         }
     };
-    node.dirty += 1;
+    ctx.node.dirty += 1;
+    ctx.notify(notify::STRING, "append", key);
     ctx.out.integer(total as i64);
     Ok(())
 }
@@ -695,10 +718,12 @@ fn setrange(ctx: &mut Ctx<'_>) -> CommandResult {
             node.keyspace
                 .db_mut(db)
                 .set(key, raw_string(bytes), false, now_ms);
+            ctx.notify(notify::NEW, "new", key);
             length
         }
     };
-    node.dirty += 1;
+    ctx.node.dirty += 1;
+    ctx.notify(notify::STRING, "setrange", key);
     ctx.out.integer(length as i64);
     Ok(())
 }
@@ -731,10 +756,12 @@ fn incr_by(ctx: &mut Ctx<'_>, increment: i64) -> CommandResult {
                 false,
                 now_ms,
             );
+            ctx.notify(notify::NEW, "new", key);
             increment
         }
     };
-    node.dirty += 1;
+    ctx.node.dirty += 1;
+    ctx.notify(notify::STRING, "incrby", key);
     ctx.out.integer(result);
     Ok(())
 }
@@ -797,10 +824,12 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CommandResult {
             let text = sum(long_double::LongDouble::from_i64(0))?;
             let value = Value::String(StringValue::from_bytes_no_int(text.as_bytes()));
             keyspace_db.set(key, value, false, now_ms);
+            ctx.notify(notify::NEW, "new", key);
             text
         }
     };
-    node.dirty += 1;
+    ctx.node.dirty += 1;
+    ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

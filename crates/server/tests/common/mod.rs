@@ -227,6 +227,8 @@ fn wait_for_ping(server: &mut Server) -> bool {
 /// A raw connection for byte-level tests.
 pub struct Raw {
     pub stream: TcpStream,
+    /// Bytes read past the last frame by `read_raw_frame_buffered`.
+    pending: Vec<u8>,
 }
 
 impl Raw {
@@ -235,7 +237,10 @@ impl Raw {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
-        Raw { stream }
+        Raw {
+            stream,
+            pending: Vec::new(),
+        }
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
@@ -292,6 +297,21 @@ impl Raw {
         }
         assert!(data.is_empty(), "more bytes than {count} replies arrived");
         frames
+    }
+
+    /// Reads one reply frame when several may arrive back to back (pushes):
+    /// bytes past the frame are kept for the next call.
+    pub fn read_raw_frame_buffered(&mut self) -> (shoal_resp::Frame, Vec<u8>) {
+        let mut chunk = [0u8; 65536];
+        loop {
+            if let Ok(Some((frame, used))) = shoal_resp::parse_frame(&self.pending) {
+                let bytes: Vec<u8> = self.pending.drain(..used).collect();
+                return (frame, bytes);
+            }
+            let count = self.stream.read(&mut chunk).expect("read reply");
+            assert!(count > 0, "connection closed while waiting for a reply");
+            self.pending.extend_from_slice(&chunk[..count]);
+        }
     }
 
     /// Reads until exactly `count` bytes arrived.
