@@ -151,7 +151,16 @@ impl Config {
                 if !entry.spec().has(MULTI_ARG) && argc != 2 {
                     return Err(fail("wrong number of arguments"));
                 }
-                self.set_args(entry, &argv[1..]).map_err(|e| fail(&e))?;
+                if entry.spec().has(MULTI_ARG) && argc == 2 && !argv[1].is_empty() {
+                    // Redis splits a lone argument of a multi-argument
+                    // directive again (sdssplitargs), so that
+                    // `--client-output-buffer-limit "pubsub 32mb 8mb 60"`
+                    // works; an empty one stays (`--save ""`).
+                    let split = split_args(&argv[1]).unwrap_or_default();
+                    self.set_args(entry, &split).map_err(|e| fail(&e))?;
+                } else {
+                    self.set_args(entry, &argv[1..]).map_err(|e| fail(&e))?;
+                }
                 continue;
             }
             if DEPRECATED.contains(&name.as_str()) && argc == 2 {

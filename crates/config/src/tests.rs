@@ -1394,3 +1394,23 @@ fn bad_input_never_panics() {
         fatal_text(1, "replicaof a -1", "Invalid master port")
     );
 }
+
+/// A multi-argument directive given one quoted argument is split again, as
+/// Redis does for `--client-output-buffer-limit "pubsub 32mb 8mb 60"`.
+#[test]
+fn lone_argument_of_multi_arg_directive_is_split() {
+    let c = load(
+        "client-output-buffer-limit \"pubsub 1mb 256kb 30\"\nsave \"900 1 300 10\"\n\
+         oom-score-adj-values \"0 200 800\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.client_output_buffer_limit(ClientClass::PubSub),
+        (1024 * 1024, 256 * 1024, 30)
+    );
+    assert_eq!(get1(&c, "save"), "900 1 300 10");
+    assert_eq!(get1(&c, "oom-score-adj-values"), "0 200 800");
+    // An empty lone argument stays one (empty) argument: `save ""`.
+    assert_eq!(get1(&load("save \"\"\n").unwrap(), "save"), "");
+    assert!(load("client-output-buffer-limit \"pubsub 1mb\"\n").is_err());
+}

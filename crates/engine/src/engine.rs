@@ -144,6 +144,20 @@ impl Engine {
         self.node.keyspace.db(db).prefetch(keys);
     }
 
+    /// The `client-output-buffer-limit` (hard bytes, soft bytes, soft
+    /// seconds) of client `id`'s class (Redis `getClientType`): Pub/Sub
+    /// while it has a subscription, else normal (MONITOR included).
+    pub fn output_buffer_limits(&self, id: ClientId) -> (u64, u64, u64) {
+        let subscribed = self.node.clients.get(id).is_some_and(|client| {
+            client.subscription_count() + client.shard_subscription_count() > 0
+        });
+        if subscribed {
+            self.node.limits.output_buffer_limit_pubsub
+        } else {
+            self.node.limits.output_buffer_limit_normal
+        }
+    }
+
     fn execute_for(
         &mut self,
         client: &mut Client,

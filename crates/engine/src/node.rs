@@ -28,6 +28,8 @@ pub struct Limits {
     pub idle_timeout_seconds: i64,
     /// Normal-class `client-output-buffer-limit`: (hard, soft, soft seconds).
     pub output_buffer_limit_normal: (u64, u64, u64),
+    /// Pub/Sub-class `client-output-buffer-limit`: (hard, soft, soft seconds).
+    pub output_buffer_limit_pubsub: (u64, u64, u64),
     /// `latency-monitor-threshold` (0 = off).
     pub latency_monitor_threshold_ms: u64,
     /// `notify-keyspace-events` as `shoal_config::notify` bits (0 = off).
@@ -46,6 +48,11 @@ impl Limits {
             max_clients: config.get_i64("maxclients").max(0) as u64,
             idle_timeout_seconds: config.get_i64("timeout"),
             output_buffer_limit_normal: (hard, soft, seconds.max(0) as u64),
+            output_buffer_limit_pubsub: {
+                let (hard, soft, seconds) =
+                    config.client_output_buffer_limit(shoal_config::ClientClass::PubSub);
+                (hard, soft, seconds.max(0) as u64)
+            },
             latency_monitor_threshold_ms: config.get_i64("latency-monitor-threshold").max(0) as u64,
             keyspace_events: config.notify_keyspace_events(),
         }

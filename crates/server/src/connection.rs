@@ -88,6 +88,7 @@ pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: Socke
     let handle = Rc::new(ConnectionHandle {
         killed: std::cell::Cell::new(false),
         pushes: std::cell::RefCell::new(Vec::new()),
+        soft_limit_since: std::cell::Cell::new(None),
         wake: crate::local_notify::LocalNotify::default(),
     });
     shared.connections.borrow_mut().insert(id, handle.clone());
@@ -105,6 +106,44 @@ pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: Socke
         batch: Vec::with_capacity(PREFETCH_BATCH),
     };
     session.run(&mut stream).await;
+}
+
+/// Writes all of `bytes`, unless the connection is killed first (CLIENT
+/// KILL, output buffer limits): a client that stopped reading must not keep
+/// its task parked in a write it will never finish. Each `write` either
+/// happened or not when the kill wins, so no byte is sent twice.
+async fn write_unless_killed(
+    handle: &ConnectionHandle,
+    stream: &mut TcpStream,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let mut written = 0;
+    // A wake-up that was not a kill (new pushes) is handed back to the read
+    // loop once the write is done.
+    let mut woken = false;
+    let result = loop {
+        if handle.killed.get() {
+            break Err(std::io::ErrorKind::ConnectionAborted.into());
+        }
+        if written == bytes.len() {
+            break Ok(());
+        }
+        tokio::select! {
+            biased;
+            result = stream.write(&bytes[written..]) => match result {
+                Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(count) => written += count,
+                Err(error) => break Err(error),
+            },
+            // Consumes the notification, so this does not spin; a kill is
+            // seen at the top of the loop.
+            _ = handle.wake.notified() => woken = true,
+        }
+    };
+    if woken {
+        handle.wake.notify_one();
+    }
+    result
 }
 
 struct Session {
@@ -165,7 +204,7 @@ impl Session {
     async fn flush_pushes(&mut self, stream: &mut TcpStream) -> std::io::Result<()> {
         let pushes = std::mem::take(&mut *self.handle.pushes.borrow_mut());
         if !pushes.is_empty() {
-            stream.write_all(&pushes).await?;
+            write_unless_killed(&self.handle, stream, &pushes).await?;
         }
         Ok(())
     }
@@ -348,7 +387,7 @@ impl Session {
             return Ok(());
         }
         let written = self.out.len() as u64;
-        let result = stream.write_all(self.out.as_bytes()).await;
+        let result = write_unless_killed(&self.handle, stream, self.out.as_bytes()).await;
         self.out.clear();
         self.shared.engine.borrow_mut().node.stats.net_output_bytes += written;
         result

@@ -23,6 +23,9 @@ pub(crate) struct ConnectionHandle {
     pub(crate) killed: Cell<bool>,
     /// Bytes pushed by the engine for this client (MONITOR feed).
     pub(crate) pushes: RefCell<Vec<u8>>,
+    /// When the queued pushes first exceeded the soft output limit (Redis
+    /// `obuf_soft_limit_reached_time`); `None` while under it.
+    pub(crate) soft_limit_since: Cell<Option<std::time::Instant>>,
     /// Wakes the connection task for `killed` or `pushes`.
     pub(crate) wake: crate::local_notify::LocalNotify,
 }
@@ -50,6 +53,49 @@ pub(crate) fn now_us() -> i64 {
 const MAX_PUSH_BACKLOG_BYTES: usize = 64 * 1024 * 1024;
 
 impl Shared {
+    /// Queues pushed bytes (Pub/Sub messages, MONITOR lines) for a client,
+    /// enforcing its class's `client-output-buffer-limit` as Redis's
+    /// `checkClientOutputBufferLimits` does: over the hard limit, or over the
+    /// soft limit for longer than its seconds, the client is closed. With no
+    /// hard limit configured, `MAX_PUSH_BACKLOG_BYTES` still bounds memory.
+    fn queue_push(&self, id: ClientId, handle: &ConnectionHandle, bytes: &[u8]) {
+        let (hard_bytes, soft_bytes, soft_seconds) = self.engine.borrow().output_buffer_limits(id);
+        let mut pushes = handle.pushes.borrow_mut();
+        let queued = (pushes.len() + bytes.len()) as u64;
+        let cap = if hard_bytes > 0 {
+            hard_bytes
+        } else {
+            MAX_PUSH_BACKLOG_BYTES as u64
+        };
+        let mut over = queued > cap;
+        if soft_bytes > 0 && queued > soft_bytes {
+            let now = std::time::Instant::now();
+            match handle.soft_limit_since.get() {
+                None => handle.soft_limit_since.set(Some(now)),
+                Some(since) => over |= now.duration_since(since).as_secs() > soft_seconds,
+            }
+        } else {
+            handle.soft_limit_since.set(None);
+        }
+        if !over {
+            pushes.extend_from_slice(bytes);
+            return;
+        }
+        pushes.clear();
+        handle.killed.set(true);
+        self.engine
+            .borrow_mut()
+            .node
+            .stats
+            .client_output_buffer_limit_disconnections += 1;
+        logging::log(
+            Level::Warning,
+            &format!(
+                "Client id={id} scheduled to be closed ASAP for overcoming of output buffer limits."
+            ),
+        );
+    }
+
     /// Carries out queued engine effects.
     pub(crate) fn run_effects(&self) {
         let effects = match self.engine.try_borrow_mut() {
@@ -66,11 +112,8 @@ impl Shared {
                 }
                 Effect::Deliver { client, bytes } => {
                     if let Some(handle) = self.connections.borrow().get(&client) {
-                        let mut pushes = handle.pushes.borrow_mut();
-                        if pushes.len() + bytes.len() > MAX_PUSH_BACKLOG_BYTES {
-                            handle.killed.set(true);
-                        } else {
-                            pushes.extend_from_slice(&bytes);
+                        if !handle.killed.get() {
+                            self.queue_push(client, handle, &bytes);
                         }
                         handle.wake.notify_one();
                     }

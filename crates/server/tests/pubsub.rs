@@ -8,7 +8,8 @@ mod common;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use common::{redis_tools_available, start_redis, start_shoal, Raw};
+use common::{redis_tools_available, start_redis, start_shoal, wait_until, Raw};
+use shoal_resp::Frame;
 
 /// Sends one command.
 fn send(connection: &mut Raw, args: &[&[u8]]) {
@@ -340,4 +341,36 @@ fn same_exchange_as_redis() {
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&expected)
     );
+}
+
+/// A subscriber that stops reading is closed once its queued messages pass
+/// the Pub/Sub class's hard limit, or stay over the soft limit for longer
+/// than its seconds (`client-output-buffer-limit pubsub ...`), as Redis
+/// does; the publisher and the server carry on.
+#[test]
+fn slow_subscribers_hit_the_pubsub_output_limits() {
+    for (limit, name) in [("pubsub 256kb 0 0", "hard"), ("pubsub 0 128kb 1", "soft")] {
+        let server = start_shoal(&["--client-output-buffer-limit", limit]);
+        let mut subscriber = Raw::connect(server.port);
+        subscriber.call(&["SUBSCRIBE", "news"]);
+        let mut publisher = Raw::connect(server.port);
+        let message = "x".repeat(1024);
+        let started = Instant::now();
+        let closed = wait_until(Duration::from_secs(20), || {
+            for _ in 0..500 {
+                publisher.command(&[b"PUBLISH", b"news", message.as_bytes()]);
+            }
+            publisher.read_frames(500);
+            publisher.call(&["PUBSUB", "NUMSUB", "news"])
+                == Frame::Array(vec![Frame::Bulk(b"news".to_vec()), Frame::Integer(0)])
+        });
+        assert!(closed, "{name} limit: subscriber still subscribed");
+        if name == "soft" {
+            assert!(
+                started.elapsed() >= Duration::from_secs(1),
+                "soft limit before its seconds"
+            );
+        }
+        assert_eq!(publisher.call(&["PING"]), Frame::Simple("PONG".into()));
+    }
 }
