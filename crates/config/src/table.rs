@@ -790,6 +790,7 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "lazyfree-lazy-user-flush",
     "latency-monitor-threshold",
     "notify-keyspace-events",
+    "rdbcompression",
     "slowlog-log-slower-than",
     "slowlog-max-len",
     "save",

@@ -374,6 +374,27 @@ impl Db {
         Some(i64::from(idle_s) * 1000)
     }
 
+    /// Sets a key's access clock as if it was last accessed `idle_s`
+    /// seconds ago (RESTORE ... IDLETIME, Redis `objectSetLRUOrLFU`: the
+    /// clock wraps below zero). False when the key is absent.
+    pub fn set_idle_seconds(&mut self, key: &[u8], idle_s: u64, now_ms: i64) -> bool {
+        let Some((slot, position)) = self.locate(key, now_ms) else {
+            return false;
+        };
+        let Some(entry) = self.entry_mut(slot, position) else {
+            return false;
+        };
+        // `lru_abs = lru_clock - idle; if (lru_abs < 0) lru_abs += LRU_CLOCK_MAX;`
+        // then stored in the 24-bit field (two's complement low bits).
+        let idle = i64::try_from(idle_s).unwrap_or(i64::MAX);
+        let mut clock = i64::from(lru_clock(now_ms)).saturating_sub(idle);
+        if clock < 0 {
+            clock += i64::from(crate::entry::LRU_CLOCK_MAX);
+        }
+        entry.set_access_clock((clock as u64 & u64::from(crate::entry::LRU_CLOCK_MAX)) as u32);
+        true
+    }
+
     /// Removes every key; returns how many there were. Expired keys not yet
     /// collected by the keyspace stay counted.
     pub fn clear(&mut self) -> usize {

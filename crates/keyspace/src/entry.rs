@@ -195,6 +195,19 @@ impl Entry {
         }
     }
 
+    /// Sets the access clock directly (a value of [`lru_clock`]'s range).
+    pub(crate) fn set_access_clock(&mut self, clock: u32) {
+        let [b0, b1, b2, _] = (clock & LRU_CLOCK_MAX).to_le_bytes();
+        match &mut self.key {
+            KeyCell::Inline { clock, .. } => *clock = [b0, b1, b2],
+            KeyCell::Heap { bytes } => {
+                if let Some(clock) = bytes.get_mut(1..HEAP_META_BYTES) {
+                    clock.copy_from_slice(&[b0, b1, b2]);
+                }
+            }
+        }
+    }
+
     /// Bytes the key owns on the heap (0 when inline).
     pub(crate) fn key_heap_bytes(&self) -> usize {
         match &self.key {

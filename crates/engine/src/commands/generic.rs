@@ -273,6 +273,39 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "dump",
+        arity: 2,
+        flags: Flags::READONLY,
+        acl_categories: KEYSPACE_READ_SLOW,
+        keys: KeySpec::ONE,
+        summary: "Return a serialized version of the value stored at the specified key.",
+        since: "2.6.0",
+        complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is \
+                     the number of Redis objects composing the value and M their average size. \
+                     For small string values the time complexity is thus O(1)+O(1*M) where M is \
+                     small, so simply O(1).",
+        handler: Some(dump),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "restore",
+        arity: -4,
+        flags: Flags::WRITE.with(Flags::DENYOOM),
+        acl_categories: KEYSPACE_WRITE_SLOW_DANGEROUS,
+        keys: KeySpec::ONE,
+        summary: "Create a key using the provided serialized value, previously obtained using \
+                  DUMP.",
+        since: "2.6.0",
+        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the \
+                     serialized value, where N is the number of Redis objects composing the \
+                     value and M their average size. For small string values the time \
+                     complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
+                     for sorted set values the complexity is O(N*M*log(N)) because inserting \
+                     values into sorted sets is O(log(N)).",
+        handler: Some(restore),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "persist",
         arity: 2,
         flags: WRITE_FAST,
@@ -908,6 +941,97 @@ fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResu
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+// DUMP RESTORE
+// ---------------------------------------------------------------------------
+
+/// DUMP key: the value in Redis's DUMP payload format, nil when missing.
+fn dump(ctx: &mut Ctx<'_>) -> CommandResult {
+    let compress = ctx.node.config.get_bool("rdbcompression");
+    match read_key(ctx, ctx.arg(1), true, |value| {
+        shoal_rdb::payload::dump(value, compress)
+    }) {
+        Some(payload) => ctx.out.bulk(&payload),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]
+/// (Redis `restoreCommand`, checks in its order).
+fn restore(ctx: &mut Ctx<'_>) -> CommandResult {
+    let (mut replace, mut absolute_ttl) = (false, false);
+    let (mut idle_seconds, mut frequency) = (None::<i64>, None::<i64>);
+    let mut index = 4;
+    while index < ctx.args.len() {
+        let additional = ctx.args.len() - index - 1;
+        if ctx.arg_is(index, "REPLACE") {
+            replace = true;
+        } else if ctx.arg_is(index, "ABSTTL") {
+            absolute_ttl = true;
+        } else if ctx.arg_is(index, "IDLETIME") && additional >= 1 && frequency.is_none() {
+            let idle = ctx.arg_i64(index + 1)?;
+            if idle < 0 {
+                return Err(CommandError::err("Invalid IDLETIME value, must be >= 0"));
+            }
+            idle_seconds = Some(idle);
+            index += 1;
+        } else if ctx.arg_is(index, "FREQ") && additional >= 1 && idle_seconds.is_none() {
+            let freq = ctx.arg_i64(index + 1)?;
+            if !(0..=255).contains(&freq) {
+                return Err(CommandError::err(
+                    "Invalid FREQ value, must be >= 0 and <= 255",
+                ));
+            }
+            frequency = Some(freq);
+            index += 1;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        index += 1;
+    }
+    let (now_ms, key) = (ctx.now_ms, ctx.arg(1));
+    if !replace && write_key_exists(ctx.db(), key, now_ms) {
+        return Err(CommandError::Custom(
+            "BUSYKEY Target key name already exists.".to_string(),
+        ));
+    }
+    let mut ttl_ms = ctx.arg_i64(2)?;
+    if ttl_ms < 0 {
+        return Err(CommandError::err("Invalid TTL value, must be >= 0"));
+    }
+    let value = shoal_rdb::payload::restore(ctx.arg(3))
+        .map_err(|error| CommandError::err(error.to_string()))?;
+    let deleted = replace && ctx.db().remove(key, now_ms).is_some();
+    if ttl_ms != 0 && !absolute_ttl {
+        ttl_ms = ttl_ms.wrapping_add(now_ms);
+    }
+    if ttl_ms != 0 && ttl_ms <= now_ms {
+        // Already expired: the key is not created (an overwritten one is
+        // simply deleted).
+        if deleted {
+            ctx.add_dirty(1);
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        ctx.out.ok();
+        return Ok(());
+    }
+    let expire_at_ms = (ttl_ms != 0).then_some(ttl_ms);
+    let db = ctx.db();
+    db.set_with_expire(key, value, expire_at_ms, now_ms);
+    // IDLETIME sets the LRU clock (ignored under an LFU policy, as FREQ is
+    // ignored under LRU; Shoal keeps no LFU counter yet).
+    if let Some(idle) = idle_seconds.filter(|_| !lfu_policy(ctx)) {
+        ctx.db().set_idle_seconds(key, idle as u64, now_ms);
+    }
+    let _ = frequency;
+    ctx.notify(notify::NEW, "new", key);
+    ctx.notify(notify::GENERIC, "restore", key);
+    ctx.add_dirty(1);
+    ctx.out.ok();
+    Ok(())
+}
+
 /// PERSIST: 1 when a TTL was removed.
 fn persist(ctx: &mut Ctx<'_>) -> CommandResult {
     let now_ms = ctx.now_ms;
@@ -1318,6 +1442,20 @@ mod tests {
                 &["readonly", "fast"],
                 (1, -1, 1),
                 &["keyspace", "read", "fast"],
+            ),
+            (
+                "dump",
+                2,
+                &["readonly"],
+                (1, 1, 1),
+                &["keyspace", "read", "slow"],
+            ),
+            (
+                "restore",
+                -4,
+                &["write", "denyoom"],
+                (1, 1, 1),
+                &["keyspace", "write", "slow", "dangerous"],
             ),
             (
                 "expire",
