@@ -153,8 +153,10 @@ fn keyspace_notifications_match_redis() {
     if !redis_tools_available("keyspace_notifications_match_redis") {
         return;
     }
-    let shoal = start_shoal(&[]);
-    let redis = start_redis(&[]);
+    // The script's DEBUG SET-ACTIVE-EXPIRE 0 keeps `expired` events lazy, in
+    // command order, instead of depending on when each server's cron runs.
+    let shoal = start_shoal(&["--enable-debug-command", "yes"]);
+    let redis = start_redis(&["--enable-debug-command", "yes"]);
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/notifications.events");
     let script = std::fs::read_to_string(path).unwrap();
