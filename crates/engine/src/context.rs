@@ -71,7 +71,7 @@ impl<'a> Ctx<'a> {
         }
         // Keys this command expired on its way were deleted first: their
         // `expired` events come before the command's own.
-        crate::commands::pubsub::publish_expired_events(self.node, Some((self.client, self.out)));
+        crate::commands::pubsub::publish_key_events(self.node, Some((self.client, self.out)));
         crate::commands::pubsub::notify_keyspace_event(
             self.node,
             Some((self.client, self.out)),

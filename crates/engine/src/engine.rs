@@ -433,7 +433,7 @@ impl Engine {
         if self.node.active_expire_enabled {
             self.active_expire(now_ms);
         }
-        commands::pubsub::publish_expired_events(&mut self.node, None);
+        commands::pubsub::publish_key_events(&mut self.node, None);
         self.close_idle_clients(now_ms);
         if self
             .node
@@ -541,7 +541,7 @@ pub(crate) fn call(
     // its own published first (GET of an expired key). A subscriber running
     // the command itself (RESP3) gets them after the reply, where Redis
     // pushes them before: expiry happens inside the keyspace lookup here.
-    commands::pubsub::publish_expired_events(node, Some((&*client, &mut *out)));
+    commands::pubsub::publish_key_events(node, Some((&*client, &mut *out)));
     // WATCH: a write that changed the dataset touches its keys (Redis
     // signalModifiedKey); free while nobody watches anything.
     if spec.flags.contains(Flags::WRITE) && node.watches.is_active() && node.dirty != dirty_before {

@@ -413,9 +413,10 @@ impl Node {
             config.get_i64("slowlog-max-len").max(0) as usize,
         );
         let mut keyspace = Keyspace::new(databases);
-        keyspace.set_expired_key_log(crate::commands::pubsub::wants_expired_events(
-            limits.keyspace_events,
-        ));
+        keyspace.set_key_event_log(
+            crate::commands::pubsub::wants_key_events(limits.keyspace_events),
+            crate::commands::pubsub::wants_key_misses(limits.keyspace_events),
+        );
         Node {
             keyspace,
             limits,
@@ -447,10 +448,10 @@ impl Node {
     /// Re-reads cached values after a configuration change.
     pub fn refresh_from_config(&mut self) {
         self.limits = Limits::from_config(&self.config);
-        self.keyspace
-            .set_expired_key_log(crate::commands::pubsub::wants_expired_events(
-                self.limits.keyspace_events,
-            ));
+        self.keyspace.set_key_event_log(
+            crate::commands::pubsub::wants_key_events(self.limits.keyspace_events),
+            crate::commands::pubsub::wants_key_misses(self.limits.keyspace_events),
+        );
         self.slowlog.configure(
             self.config.get_i64("slowlog-log-slower-than"),
             self.config.get_i64("slowlog-max-len").max(0) as usize,

@@ -23,10 +23,20 @@ use crate::slot_index::{SlotCounts, SlotSet};
 use crate::slot_table::SlotTable;
 use crate::value::Value;
 
+/// Something that happened to a key that keyspace notifications report
+/// after the fact (the keyspace cannot publish; the engine drains these).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// Expiry removed the key (lazily or in the active cycle).
+    Expired(Bytes),
+    /// A read lookup found no key (`keymiss`).
+    Missed(Bytes),
+}
+
 /// Keeps the name of a key expiry removed when the log is on.
-pub(crate) fn log_expired(log: &mut Option<Vec<Bytes>>, removed: Option<Entry>) {
+pub(crate) fn log_expired(log: &mut Option<Vec<KeyEvent>>, removed: Option<Entry>) {
     if let (Some(log), Some(entry)) = (log.as_mut(), removed) {
-        log.push(Bytes::copy_from_slice(entry.key()));
+        log.push(KeyEvent::Expired(Bytes::copy_from_slice(entry.key())));
     }
 }
 
@@ -145,9 +155,12 @@ pub struct Db {
     pub(crate) tables: Option<Box<Tables>>,
     /// Keys removed by lazy or active expiry and not yet collected.
     pub(crate) expired_pending: u64,
-    /// Names of keys removed by expiry, kept only while someone listens
-    /// for `expired` keyspace events (see `Keyspace::set_expired_key_log`).
-    pub(crate) expired_log: Option<Vec<Bytes>>,
+    /// Keys removed by expiry and keys read lookups missed, in order, kept
+    /// only while someone listens for `expired` or `keymiss` keyspace events
+    /// (see `Keyspace::set_key_event_log`).
+    pub(crate) event_log: Option<Vec<KeyEvent>>,
+    /// Whether `lookup_read` logs misses (`keymiss` events are on).
+    log_misses: bool,
     /// Running estimate of the average TTL left, ms (INFO `avg_ttl`).
     pub(crate) avg_ttl_ms: i64,
     pub(crate) expire_cursor: ExpireCursor,
@@ -197,7 +210,7 @@ impl Db {
         let position = table.find(key, hash_key(key))?;
         if let Some(at_ms) = table.ttl_at(position) {
             if is_expired(at_ms, now_ms) {
-                log_expired(&mut self.expired_log, tables.remove(slot, position));
+                log_expired(&mut self.event_log, tables.remove(slot, position));
                 self.expired_pending += 1;
                 return None;
             }
@@ -477,25 +490,46 @@ impl Db {
         }
     }
 
-    /// Starts or stops keeping the names of expired keys.
-    pub fn set_expired_key_log(&mut self, enabled: bool) {
-        if enabled != self.expired_log.is_some() {
-            self.expired_log = enabled.then(Vec::new);
+    /// Starts or stops keeping the key event log; `log_misses` also logs
+    /// the misses of [`Db::lookup_read`].
+    pub fn set_key_event_log(&mut self, enabled: bool, log_misses: bool) {
+        if enabled != self.event_log.is_some() {
+            self.event_log = enabled.then(Vec::new);
+        }
+        self.log_misses = enabled && log_misses;
+    }
+
+    /// [`Db::lookup`] for a read (Redis `lookupKeyRead`): a miss is logged
+    /// as a [`KeyEvent::Missed`] while misses are logged.
+    pub fn lookup_read(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
+        if self.log_misses && self.locate(key, now_ms).is_none() {
+            self.note_miss(key);
+            return None;
+        }
+        self.lookup(key, now_ms)
+    }
+
+    /// Records that a read lookup of `key` missed (the engine calls this
+    /// where Redis's `lookupKeyRead` publishes `keymiss`). No-op unless the
+    /// log is on.
+    pub fn note_miss(&mut self, key: &[u8]) {
+        if let Some(log) = self.event_log.as_mut() {
+            log.push(KeyEvent::Missed(Bytes::copy_from_slice(key)));
         }
     }
 
-    /// Names of the keys expiry removed since the last call, oldest first
-    /// (empty unless the log is on).
-    pub fn take_expired_keys(&mut self) -> Vec<Bytes> {
-        self.expired_log
+    /// The key events since the last call, oldest first (empty unless the
+    /// log is on).
+    pub fn take_key_events(&mut self) -> Vec<KeyEvent> {
+        self.event_log
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
     }
 
-    /// True when expired key names wait in the log.
-    pub fn has_expired_keys(&self) -> bool {
-        self.expired_log.as_ref().is_some_and(|log| !log.is_empty())
+    /// True when key events wait in the log.
+    pub fn has_key_events(&self) -> bool {
+        self.event_log.as_ref().is_some_and(|log| !log.is_empty())
     }
 
     /// Keys removed by lazy or active expiry since the last call (INFO

@@ -79,7 +79,7 @@ impl Db {
                     // The slot's last TTL record moves into this index, so
                     // the cursor stays to look at it next.
                     let removed = tables.remove(cursor.slot, record.position as usize);
-                    log_expired(&mut self.expired_log, removed);
+                    log_expired(&mut self.event_log, removed);
                     expired += 1;
                 } else {
                     let ttl_ms = record.at_ms.saturating_sub(now_ms);

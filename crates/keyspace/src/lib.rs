@@ -30,7 +30,7 @@ mod slot_table;
 pub mod string_value;
 mod value;
 
-pub use db::{is_expired, Db};
+pub use db::{is_expired, Db, KeyEvent};
 pub use expire::{ACTIVE_EXPIRE_ACCEPTABLE_STALE_PERCENT, ACTIVE_EXPIRE_KEYS_PER_LOOP};
 pub use slot::{key_hash_slot, SLOT_COUNT};
 pub use string_value::{parse_strict_i64, StringValue};
@@ -143,11 +143,12 @@ impl Keyspace {
         self.dbs.swap(first, second);
     }
 
-    /// Starts or stops logging the names of expired keys in every database
-    /// (the engine turns this on while `expired` keyspace events are on).
-    pub fn set_expired_key_log(&mut self, enabled: bool) {
+    /// Starts or stops the key event log (expired keys, read misses) in
+    /// every database (the engine turns it on while `expired` or `keymiss`
+    /// keyspace events are on).
+    pub fn set_key_event_log(&mut self, enabled: bool, log_misses: bool) {
         for db in &mut self.dbs {
-            db.set_expired_key_log(enabled);
+            db.set_key_event_log(enabled, log_misses);
         }
     }
 

@@ -81,7 +81,7 @@ impl Db {
                 {
                     // Only the last entry moves into the hole, and it is
                     // above `position`: already visited.
-                    log_expired(&mut self.expired_log, tables.remove(slot, position));
+                    log_expired(&mut self.event_log, tables.remove(slot, position));
                     expired += 1;
                     continue;
                 }
@@ -158,7 +158,7 @@ impl Db {
                 .ttl_at(position)
                 .is_some_and(|at_ms| is_expired(at_ms, now_ms))
             {
-                log_expired(&mut self.expired_log, tables.remove(slot, position));
+                log_expired(&mut self.event_log, tables.remove(slot, position));
                 self.expired_pending += 1;
                 continue;
             }

@@ -13,6 +13,7 @@ use shoal_keyspace::{Db, Value};
 use shoal_resp::parse_i64_strict;
 
 use crate::commands::connection::write_help;
+use crate::commands::pubsub::note_key_miss;
 use crate::context::Ctx;
 use crate::error::CommandError;
 use crate::table::{CommandResult, CommandSpec, Flags, KeySpec};
@@ -467,6 +468,21 @@ fn cluster_enabled(ctx: &Ctx<'_>) -> bool {
 /// `touch` is false (`LOOKUP_NOTOUCH`), and keyspace hit/miss accounting.
 /// `inspect` extracts what the caller needs from the value.
 fn read_key<T>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    touch: bool,
+    inspect: impl FnOnce(&Value) -> T,
+) -> Option<T> {
+    let found = read_key_quietly(ctx, key, touch, inspect);
+    if found.is_none() {
+        note_key_miss(ctx.node, ctx.client.db, key);
+    }
+    found
+}
+
+/// [`read_key`] without the `keymiss` event (Redis's `LOOKUP_NONOTIFY`,
+/// used by OBJECT); misses still count in the statistics.
+fn read_key_quietly<T>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     touch: bool,
@@ -1113,10 +1129,10 @@ const SHARED_INTEGERS: i64 = 10_000;
 const LFU_INIT_VAL: i64 = 5;
 
 /// OBJECT's key lookup (`objectCommandLookup`): a read lookup that neither
-/// touches the access time nor hides the key-miss statistics.
+/// touches the access time nor publishes `keymiss`, but counts the miss.
 fn object_lookup<T>(ctx: &mut Ctx<'_>, inspect: impl FnOnce(&Value) -> T) -> Option<T> {
     let key = ctx.arg(2);
-    read_key(ctx, key, false, inspect)
+    read_key_quietly(ctx, key, false, inspect)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>) -> CommandResult {

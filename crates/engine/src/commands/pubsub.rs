@@ -17,6 +17,7 @@
 
 use bytes::Bytes;
 use shoal_keyspace::glob::string_match;
+use shoal_keyspace::KeyEvent;
 use shoal_resp::{Protocol, ReplyWriter};
 
 use crate::client::{Client, ClientId, ReplyMode};
@@ -519,10 +520,25 @@ fn spublish(ctx: &mut Ctx<'_>) -> CommandResult {
 /// with it (Redis appends the push to the client's output as it happens).
 pub(crate) type Current<'a> = Option<(&'a Client, &'a mut ReplyWriter)>;
 
-/// True when `expired` events reach a channel (class `x` plus `K` or `E`).
-pub(crate) fn wants_expired_events(flags: u32) -> bool {
+/// True when `expired` or `keymiss` events reach a channel (class `x` or
+/// `m`, plus `K` or `E`): the keyspace then logs those key events.
+pub(crate) fn wants_key_events(flags: u32) -> bool {
     use shoal_config::notify;
-    flags & notify::EXPIRED != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
+    flags & (notify::EXPIRED | notify::KEY_MISS) != 0
+        && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
+}
+
+/// True when read misses are logged for `keymiss` events.
+pub(crate) fn wants_key_misses(flags: u32) -> bool {
+    wants_key_events(flags) && flags & shoal_config::notify::KEY_MISS != 0
+}
+
+/// Redis `lookupKeyRead` on a miss: logs a `keymiss` event (published after
+/// any `expired` event of the same lookup, as in Redis) when they are on.
+pub(crate) fn note_key_miss(node: &mut Node, db: usize, key: &[u8]) {
+    if wants_key_misses(node.limits.keyspace_events) {
+        node.keyspace.db_mut(db).note_miss(key);
+    }
 }
 
 /// Redis `notifyKeyspaceEvent`: when `class` is enabled, publishes `event`
@@ -557,25 +573,23 @@ fn reborrow<'a>(current: &'a mut Current<'_>) -> Current<'a> {
         .map(|(client, out)| (&**client, &mut **out))
 }
 
-/// Publishes the `expired` events of keys expiry removed since the last
-/// call, in the order they were removed.
-pub(crate) fn publish_expired_events(node: &mut Node, mut current: Current<'_>) {
-    if !wants_expired_events(node.limits.keyspace_events) {
+/// Publishes the `expired` and `keymiss` events the keyspace logged since
+/// the last call, in the order they happened.
+pub(crate) fn publish_key_events(node: &mut Node, mut current: Current<'_>) {
+    use shoal_config::notify;
+    if !wants_key_events(node.limits.keyspace_events) {
         return;
     }
     for db in 0..node.keyspace.db_count() {
-        if !node.keyspace.db(db).has_expired_keys() {
+        if !node.keyspace.db(db).has_key_events() {
             continue;
         }
-        for key in node.keyspace.db_mut(db).take_expired_keys() {
-            notify_keyspace_event(
-                node,
-                reborrow(&mut current),
-                shoal_config::notify::EXPIRED,
-                "expired",
-                &key,
-                db,
-            );
+        for event in node.keyspace.db_mut(db).take_key_events() {
+            let (class, name, key) = match &event {
+                KeyEvent::Expired(key) => (notify::EXPIRED, "expired", key),
+                KeyEvent::Missed(key) => (notify::KEY_MISS, "keymiss", key),
+            };
+            notify_keyspace_event(node, reborrow(&mut current), class, name, key, db);
         }
     }
 }
@@ -979,7 +993,7 @@ mod tests {
         h.now_us += 1_000_000;
         h.engine.tick(h.now_us / 1000);
         assert!(h.deliveries().0.is_empty());
-        assert!(!h.engine.node.keyspace.db(0).has_expired_keys());
+        assert!(!h.engine.node.keyspace.db(0).has_key_events());
     }
 
     /// A RESP3 client subscribed to its own keys' events gets them inline,

@@ -159,7 +159,7 @@ pub(crate) fn read_string<'n>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<&'n mut StringValue>, CommandError> {
-    match node.keyspace.db_mut(db).lookup(key, now_ms) {
+    match node.keyspace.db_mut(db).lookup_read(key, now_ms) {
         None => {
             node.stats.keyspace_misses += 1;
             Ok(None)
@@ -536,7 +536,7 @@ fn mget(ctx: &mut Ctx<'_>) -> CommandResult {
     let node = &mut *ctx.node;
     ctx.out.array(ctx.args.len() - 1);
     for key in &ctx.args[1..] {
-        match node.keyspace.db_mut(db).lookup(key, now_ms) {
+        match node.keyspace.db_mut(db).lookup_read(key, now_ms) {
             Some(value) => {
                 node.stats.keyspace_hits += 1;
                 match string_of(value) {
@@ -854,7 +854,7 @@ fn lcs(ctx: &mut Ctx<'_>) -> CommandResult {
     let (db, now_ms) = (ctx.client.db, ctx.now_ms);
     let node = &mut *ctx.node;
     // Both keys are looked up (and counted) before either type is checked.
-    let mut fetch = |key: &[u8]| match node.keyspace.db_mut(db).lookup(key, now_ms) {
+    let mut fetch = |key: &[u8]| match node.keyspace.db_mut(db).lookup_read(key, now_ms) {
         None => {
             node.stats.keyspace_misses += 1;
             Some(Vec::new())
