@@ -58,6 +58,8 @@ impl Flags {
     pub const NO_MULTI: Flags = Flags(1 << 16);
     /// `movablekeys` is derived, not declared; `allow_busy`
     pub const ALLOW_BUSY: Flags = Flags(1 << 17);
+    /// `asking`: the command acts as if ASKING preceded it (RESTORE-ASKING).
+    pub const ASKING: Flags = Flags(1 << 18);
 
     /// Union of flags (usable in consts).
     pub const fn with(self, other: Flags) -> Flags {
@@ -71,7 +73,7 @@ impl Flags {
 
     /// The flag names in `COMMAND INFO` order.
     pub fn names(self) -> Vec<&'static str> {
-        const NAMES: [(Flags, &str); 18] = [
+        const NAMES: [(Flags, &str); 19] = [
             (Flags::WRITE, "write"),
             (Flags::READONLY, "readonly"),
             (Flags::DENYOOM, "denyoom"),
@@ -83,6 +85,7 @@ impl Flags {
             (Flags::STALE, "stale"),
             (Flags::SKIP_MONITOR, "skip_monitor"),
             (Flags::SKIP_SLOWLOG, "skip_slowlog"),
+            (Flags::ASKING, "asking"),
             (Flags::FAST, "fast"),
             (Flags::NO_AUTH, "no_auth"),
             (Flags::MAY_REPLICATE, "may_replicate"),

@@ -267,3 +267,71 @@ fn mixed_cluster_with_real_redis_nodes() {
         );
     }
 }
+
+/// `redis-cli --cluster reshard` from a redis-server primary to a Shoal
+/// primary: redis's MIGRATE sends SELECT 0 and RESTORE-ASKING to Shoal,
+/// which takes the keys into its importing slots; afterwards every key
+/// reads back through redirections and `--cluster check` is clean.
+#[test]
+fn reshard_from_redis_into_shoal_moves_keys() {
+    if !redis_tools_available("reshard_from_redis_into_shoal_moves_keys") {
+        return;
+    }
+    let nodes: Vec<Server> = [Kind::Redis, Kind::Shoal, Kind::Redis]
+        .into_iter()
+        .map(|kind| start_cluster_node(kind, NODE_TIMEOUT_MS))
+        .collect();
+    let servers: Vec<&Server> = nodes.iter().collect();
+    create(&servers);
+    wait_cluster_ok(&servers);
+    // Keys in the first slots of node 0 (redis owns 0-5460), which a
+    // 60-slot reshard from it moves.
+    let mut keys = Vec::new();
+    let mut index = 0;
+    while keys.len() < 40 {
+        let key = format!("key:{index}");
+        index += 1;
+        if shoal_keyspace::key_hash_slot(key.as_bytes()) < 60 {
+            assert_eq!(redis_cli(nodes[0].port, &["set", &key, &key]).trim(), "OK");
+            keys.push(key);
+        }
+    }
+    let (from, to) = (my_id(nodes[0].port), my_id(nodes[1].port));
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "reshard",
+        &address(&nodes[0]),
+        "--cluster-from",
+        &from,
+        "--cluster-to",
+        &to,
+        "--cluster-slots",
+        "60",
+        "--cluster-yes",
+    ]);
+    assert!(success, "reshard failed:\n{text}");
+    for key in &keys {
+        let value = Command::new("redis-cli")
+            .args(["-c", "-p", &nodes[2].port.to_string(), "get", key])
+            .output()
+            .expect("redis-cli");
+        assert_eq!(String::from_utf8_lossy(&value.stdout).trim(), key.as_str());
+    }
+    let moved: u64 = (0..60)
+        .map(|slot| {
+            redis_cli(
+                nodes[1].port,
+                &["cluster", "countkeysinslot", &slot.to_string()],
+            )
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+        })
+        .sum();
+    assert_eq!(moved, keys.len() as u64, "keys not on the Shoal node");
+    let clean = wait_until(Duration::from_secs(10), || {
+        let (success, text) = cluster_cli(&["--cluster", "check", &address(&nodes[1])]);
+        success && text.contains("[OK] All 16384 slots covered") && !text.contains("[WARNING]")
+    });
+    assert!(clean, "cluster check not clean after the reshard");
+}

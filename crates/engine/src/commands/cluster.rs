@@ -254,8 +254,9 @@ pub(crate) fn route(
         // MULTI/EXEC does not exist yet: no queued transaction to consider.
         exec_has_write: false,
         readonly_client: client.readonly,
-        // RESTORE-ASKING carries Redis's `asking` command flag.
-        asking: asking || spec.name == "restore-asking",
+        // Redis's `asking` command flag (RESTORE-ASKING, which MIGRATE
+        // sends to the target of a slot migration).
+        asking: asking || spec.flags.contains(Flags::ASKING),
         pubsub_shard: matches!(spec.name, "ssubscribe" | "sunsubscribe" | "spublish"),
         migrate: spec.name == "migrate",
         // No TLS: the client port is always the plaintext one.
@@ -1578,6 +1579,28 @@ mod tests {
         assert_eq!(node.run(&format!("GET {key}")), moved);
         assert_eq!(node.run("ASKING"), simple("OK"));
         assert_eq!(node.run(&format!("GET {key}")), bulk("v"));
+    }
+
+    /// MIGRATE's RESTORE-ASKING lands in an importing slot without a prior
+    /// ASKING (Redis's `asking` command flag); plain RESTORE is redirected.
+    #[test]
+    fn restore_asking_lands_in_an_importing_slot() {
+        let mut node = loaded_ok(IMPORTING);
+        let key = key_in_slot(100);
+        let payload = shoal_rdb::payload::dump(
+            &shoal_keyspace::Value::String(shoal_keyspace::StringValue::from_bytes(b"moved")),
+            true,
+        );
+        let restore = |node: &mut TestNode, command: &[u8]| {
+            node.run_args(&[command, key.as_bytes(), b"0", &payload])
+        };
+        assert_eq!(
+            restore(&mut node, b"RESTORE"),
+            error("MOVED 100 127.0.0.1:21129")
+        );
+        assert_eq!(restore(&mut node, b"RESTORE-ASKING"), simple("OK"));
+        assert_eq!(node.run("ASKING"), simple("OK"));
+        assert_eq!(node.run(&format!("GET {key}")), bulk("moved"));
     }
 
     #[test]

@@ -307,6 +307,24 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ..CommandSpec::DEFAULT
     },
     CommandSpec {
+        name: "restore-asking",
+        arity: -4,
+        flags: Flags::WRITE.with(Flags::DENYOOM).with(Flags::ASKING),
+        acl_categories: KEYSPACE_WRITE_SLOW_DANGEROUS,
+        keys: KeySpec::ONE,
+        group: "server",
+        summary: "An internal command for migrating keys in a cluster",
+        since: "3.0.0",
+        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the \
+                     serialized value, where N is the number of Redis objects composing the \
+                     value and M their average size. For small string values the time \
+                     complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
+                     for sorted set values the complexity is O(N*M*log(N)) because inserting \
+                     values into sorted sets is O(log(N)).",
+        handler: Some(restore),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
         name: "persist",
         arity: 2,
         flags: WRITE_FAST,
@@ -1470,6 +1488,13 @@ mod tests {
                 "restore",
                 -4,
                 &["write", "denyoom"],
+                (1, 1, 1),
+                &["keyspace", "write", "slow", "dangerous"],
+            ),
+            (
+                "restore-asking",
+                -4,
+                &["write", "denyoom", "asking"],
                 (1, 1, 1),
                 &["keyspace", "write", "slow", "dangerous"],
             ),

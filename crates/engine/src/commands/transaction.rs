@@ -1105,25 +1105,27 @@ mod tests {
         assert_eq!(try_exec(&mut node), NULL_ARRAY);
         // RESTORE (its payload is binary): DUMP from one key, RESTORE it
         // over the watched one.
-        let mut node = TestNode::new();
-        let other = connect(&mut node);
-        raw(&mut node, "SET s 5");
-        assert_eq!(raw(&mut node, "WATCH k"), "+OK\r\n");
-        let shoal_resp::Frame::Bulk(payload) = node.run("DUMP s") else {
-            panic!("DUMP replies a bulk string");
-        };
-        let args = [
-            Bytes::from_static(b"RESTORE"),
-            Bytes::from_static(b"k"),
-            Bytes::from_static(b"0"),
-            Bytes::from(payload),
-        ];
-        let mut out = ReplyWriter::new(shoal_resp::Protocol::Resp2);
-        node.engine
-            .execute(other, &args, node.now_ms * 1000, &mut out);
-        assert_eq!(out.take(), b"+OK\r\n");
-        assert_eq!(try_exec(&mut node), NULL_ARRAY);
-        covered.insert("restore".to_string());
+        for command in ["restore", "restore-asking"] {
+            let mut node = TestNode::new();
+            let other = connect(&mut node);
+            raw(&mut node, "SET s 5");
+            assert_eq!(raw(&mut node, "WATCH k"), "+OK\r\n");
+            let shoal_resp::Frame::Bulk(payload) = node.run("DUMP s") else {
+                panic!("DUMP replies a bulk string");
+            };
+            let args = [
+                Bytes::from(command),
+                Bytes::from_static(b"k"),
+                Bytes::from_static(b"0"),
+                Bytes::from(payload),
+            ];
+            let mut out = ReplyWriter::new(shoal_resp::Protocol::Resp2);
+            node.engine
+                .execute(other, &args, node.now_ms * 1000, &mut out);
+            assert_eq!(out.take(), b"+OK\r\n");
+            assert_eq!(try_exec(&mut node), NULL_ARRAY);
+            covered.insert(command.to_string());
+        }
         // The cases cover every write command of the table.
         let table = TestNode::new();
         for spec in table.engine.table().iter() {
