@@ -465,30 +465,14 @@ pub fn deliver_publish(node: &mut Node, channel: &[u8], message: &[u8], shard: b
 /// PUBLISH / SPUBLISH for the executing client: deliveries to itself go into
 /// its own reply stream ahead of the count, the rest become effects.
 fn publish_from(ctx: &mut Ctx<'_>, shard: bool) -> usize {
-    let channel = ctx.arg(1);
-    let message = ctx.arg(2);
-    let me = ctx.client.id;
-    let mut count = 0;
-    for (id, delivery) in receivers(ctx.node, channel, shard) {
-        if id != me {
-            if deliver_to_registered(ctx.node, id, &delivery, channel, message) {
-                count += 1;
-            }
-            continue;
-        }
-        count += 1;
-        match ctx.client.reply_mode {
-            ReplyMode::On | ReplyMode::Skip => {
-                write_delivery(ctx.out, &delivery, channel, message);
-            }
-            // The dispatcher drops this command's reply; the message still
-            // goes out, as Redis 7.0.15 pushes through CLIENT REPLY OFF/SKIP.
-            ReplyMode::Off | ReplyMode::SkipNext => {
-                let bytes = encode_delivery(ctx.client.resp, &delivery, channel, message);
-                ctx.node.effects.push(Effect::Deliver { client: me, bytes });
-            }
-        }
-    }
+    let (channel, message) = (ctx.arg(1), ctx.arg(2));
+    let count = publish_local(
+        ctx.node,
+        Some((&*ctx.client, &mut *ctx.out)),
+        channel,
+        message,
+        shard,
+    );
     if ctx.node.config.get_bool("cluster-enabled") {
         ctx.node.effects.push(Effect::ClusterPublish {
             channel: ctx.args[1].clone(),
@@ -559,11 +543,17 @@ pub(crate) fn notify_keyspace_event(
     }
     if flags & notify::KEYSPACE != 0 {
         let channel = [format!("__keyspace@{db}__:").as_bytes(), key].concat();
-        publish_local(node, reborrow(&mut current), &channel, event.as_bytes());
+        publish_local(
+            node,
+            reborrow(&mut current),
+            &channel,
+            event.as_bytes(),
+            false,
+        );
     }
     if flags & notify::KEYEVENT != 0 {
         let channel = format!("__keyevent@{db}__:{event}");
-        publish_local(node, current, channel.as_bytes(), key);
+        publish_local(node, current, channel.as_bytes(), key, false);
     }
 }
 
@@ -594,22 +584,41 @@ pub(crate) fn publish_key_events(node: &mut Node, mut current: Current<'_>) {
     }
 }
 
-/// Delivers a message to this node's subscribers of `channel`.
-fn publish_local(node: &mut Node, mut current: Current<'_>, channel: &[u8], message: &[u8]) {
-    for (id, delivery) in receivers(node, channel, false) {
+/// Delivers a message to this node's subscribers of `channel` (shard
+/// channel subscribers when `shard`); returns how many received it. The
+/// current client's own copy goes into its reply stream, even under CLIENT
+/// REPLY OFF/SKIP (as an effect then: the dispatcher drops that reply, and
+/// Redis 7.0.15 still pushes the message).
+fn publish_local(
+    node: &mut Node,
+    mut current: Current<'_>,
+    channel: &[u8],
+    message: &[u8],
+    shard: bool,
+) -> usize {
+    let mut count = 0;
+    for (id, delivery) in receivers(node, channel, shard) {
         match current.as_mut() {
-            Some((client, out)) if client.id == id => match client.reply_mode {
-                ReplyMode::On | ReplyMode::Skip => write_delivery(out, &delivery, channel, message),
-                ReplyMode::Off | ReplyMode::SkipNext => {
-                    let bytes = encode_delivery(client.resp, &delivery, channel, message);
-                    node.effects.push(Effect::Deliver { client: id, bytes });
+            Some((client, out)) if client.id == id => {
+                count += 1;
+                match client.reply_mode {
+                    ReplyMode::On | ReplyMode::Skip => {
+                        write_delivery(out, &delivery, channel, message)
+                    }
+                    ReplyMode::Off | ReplyMode::SkipNext => {
+                        let bytes = encode_delivery(client.resp, &delivery, channel, message);
+                        node.effects.push(Effect::Deliver { client: id, bytes });
+                    }
                 }
-            },
+            }
             _ => {
-                deliver_to_registered(node, id, &delivery, channel, message);
+                if deliver_to_registered(node, id, &delivery, channel, message) {
+                    count += 1;
+                }
             }
         }
     }
+    count
 }
 
 // ---------------------------------------------------------------------------
