@@ -278,24 +278,13 @@ impl Raw {
 
     /// Reads exactly `count` reply frames (pipelined replies).
     pub fn read_frames(&mut self, count: usize) -> Vec<shoal_resp::Frame> {
-        let mut data = Vec::new();
-        let mut frames = Vec::new();
-        let mut chunk = [0u8; 65536];
-        while frames.len() < count {
-            if let Ok(Some((frame, used))) = shoal_resp::parse_frame(&data) {
-                frames.push(frame);
-                data.drain(..used);
-                continue;
-            }
-            let count = self.stream.read(&mut chunk).expect("read reply");
-            assert!(
-                count > 0,
-                "connection closed after {} replies",
-                frames.len()
-            );
-            data.extend_from_slice(&chunk[..count]);
-        }
-        assert!(data.is_empty(), "more bytes than {count} replies arrived");
+        let frames = (0..count)
+            .map(|_| self.read_raw_frame_buffered().0)
+            .collect();
+        assert!(
+            self.pending.is_empty(),
+            "more bytes than {count} replies arrived"
+        );
         frames
     }
 
