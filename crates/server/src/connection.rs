@@ -354,17 +354,15 @@ impl Session {
     }
 
     fn check_output_limit(&mut self) -> bool {
-        let mut engine = self.shared.engine.borrow_mut();
-        let (hard_bytes, _, _) = engine.node.limits.output_buffer_limit_normal;
+        let (hard_bytes, _, _) = self
+            .shared
+            .engine
+            .borrow()
+            .node
+            .limits
+            .output_buffer_limit_normal;
         if hard_bytes > 0 && self.out.len() as u64 > hard_bytes {
-            engine.node.stats.client_output_buffer_limit_disconnections += 1;
-            logging::log(
-                Level::Warning,
-                &format!(
-                    "Client id={} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                    self.id
-                ),
-            );
+            self.shared.report_output_limit(self.id);
             self.out.clear();
             return true;
         }

@@ -83,6 +83,12 @@ impl Shared {
         }
         pushes.clear();
         handle.killed.set(true);
+        self.report_output_limit(id);
+    }
+
+    /// Counts and logs a client closed for its output buffer limits, in
+    /// Redis's words.
+    pub(crate) fn report_output_limit(&self, id: ClientId) {
         self.engine
             .borrow_mut()
             .node
