@@ -23,7 +23,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use shoal_cluster::bus::{FrameReader, NodeFlags, NodeId};
-use shoal_cluster::state::{ClusterConfig, ClusterState, Effect, LinkEvent, LinkId};
+use shoal_cluster::state::{ClusterConfig, ClusterState, Effect, LinkEvent, LinkId, LogLevel};
 
 fn tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -51,6 +51,35 @@ fn require_tools() -> Option<(PathBuf, PathBuf)> {
 struct Server {
     child: Option<Child>,
     dir: PathBuf,
+}
+
+/// The last lines of every server's log, printed when a wait times out so a
+/// failure on CI says what the real nodes saw.
+fn log_tails(servers: &[(&str, &PathBuf)]) -> String {
+    let mut out = String::new();
+    for (name, dir) in servers {
+        let text = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
+        // A replica retrying its dead primary logs three lines a second.
+        let noise = [
+            "Connecting to MASTER",
+            "sync started",
+            "Error condition on socket",
+        ];
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|line| !noise.iter().any(|n| line.contains(n)))
+            .collect();
+        let start = lines.len().saturating_sub(60);
+        out.push_str(&format!(
+            "--- {name} log (last {} lines) ---\n",
+            lines.len() - start
+        ));
+        for line in &lines[start..] {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 impl Drop for Server {
@@ -123,7 +152,9 @@ fn start_server(bin: &PathBuf, port: u16) -> Server {
             "--repl-diskless-sync-delay",
             "0",
             "--loglevel",
-            "warning",
+            "notice",
+            "--logfile",
+            "redis.log",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -164,6 +195,10 @@ struct Shell {
     events: Vec<(LinkId, LinkEvent)>,
     last_tick: i64,
     publishes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Our state machine's log lines, stamped with the wall clock in ms.
+    log: Vec<String>,
+    /// Where the real servers keep their logs (name, directory).
+    server_dirs: Vec<(String, PathBuf)>,
 }
 
 impl Shell {
@@ -177,6 +212,8 @@ impl Shell {
             events: Vec::new(),
             last_tick: 0,
             publishes: Vec::new(),
+            log: Vec::new(),
+            server_dirs: Vec::new(),
         }
     }
 
@@ -218,6 +255,10 @@ impl Shell {
                 Effect::DeliverPublish {
                     channel, message, ..
                 } => self.publishes.push((channel.to_vec(), message.to_vec())),
+                // Reconnection attempts to a dead node would drown the rest.
+                Effect::Log { level, text } if level > LogLevel::Verbose => {
+                    self.log.push(format!("{} {level:?} {text}", now_ms()));
+                }
                 _ => {}
             }
         }
@@ -328,7 +369,20 @@ impl Shell {
                     return;
                 }
             }
-            assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+            if Instant::now() >= deadline {
+                let dirs: Vec<(&str, &PathBuf)> = self
+                    .server_dirs
+                    .iter()
+                    .map(|(name, dir)| (name.as_str(), dir))
+                    .collect();
+                let start = self.log.len().saturating_sub(60);
+                panic!(
+                    "timed out waiting for: {what}\n--- our CLUSTER NODES ---\n{}\n--- our log ---\n{}\n{}",
+                    self.state.cluster_nodes_text(false),
+                    self.log[start..].join("\n"),
+                    log_tails(&dirs)
+                );
+            }
             sleep(Duration::from_millis(5));
         }
     }
@@ -390,6 +444,11 @@ fn shoal_state_machine_joins_real_redis_cluster() {
     state.set_config_epoch(now, 3).expect("fresh node");
     let my_id = state.my_id().to_string();
     let mut shell = Shell::new(state, ps + 10000);
+    shell.server_dirs = vec![
+        (format!("r1 :{p1}"), r1.dir.clone()),
+        (format!("r2 :{p2}"), r2.dir.clone()),
+        (format!("r3 :{p3}"), r3.dir.clone()),
+    ];
 
     // We MEET r1; r2 MEETs us.
     shell
@@ -468,7 +527,10 @@ fn shoal_state_machine_joins_real_redis_cluster() {
         sh.state
             .node_flags(&r3_node)
             .is_some_and(|f| !f.contains(NodeFlags::HANDSHAKE))
-            && [p1, p2].iter().all(|&p| {
+            // r3 too: a replica that has not heard of the other primaries
+            // before its own dies ignores their FAIL messages (unknown
+            // sender) and can never be elected.
+            && [p1, p2, p3].iter().all(|&p| {
                 let t = cli(&cli_bin, p, &["cluster", "nodes"]);
                 t.lines().count() == 4 && !t.contains("handshake")
             })
