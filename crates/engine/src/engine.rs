@@ -16,6 +16,7 @@ use shoal_resp::ReplyWriter;
 
 use crate::client::{Client, ClientId, ConnectInfo, ReplyMode};
 use crate::commands;
+use crate::commands::migrate::{MigrationIo, MigrationRequest};
 use crate::context::Ctx;
 use crate::error::{args_preview, quote_for_error, CommandError};
 use crate::node::{Effect, Node};
@@ -30,6 +31,10 @@ pub enum ExecOutcome {
     Paused,
     /// Write the pending replies, then close the connection (QUIT).
     Close,
+    /// MIGRATE parked a request: the shell takes it with
+    /// [`Engine::take_migration`], performs its I/O without running any
+    /// other command, and completes it with [`Engine::finish_migration`].
+    Migrate,
 }
 
 /// Error text when `maxclients` is reached.
@@ -85,6 +90,34 @@ impl Engine {
         // Transactions: forget its WATCHed keys (Redis freeClient → unwatchAllKeys).
         commands::transaction::unwatch_all(&mut self.node, id);
         self.node.monitors.retain(|monitor| *monitor != id);
+    }
+
+    /// The MIGRATE parked by the last `execute` that returned
+    /// [`ExecOutcome::Migrate`].
+    pub fn take_migration(&mut self) -> Option<Box<MigrationRequest>> {
+        self.node.pending_migration.take()
+    }
+
+    /// Completes a MIGRATE with the outcome of its I/O: deletes the keys the
+    /// target accepted (unless COPY) and writes the reply. Returns whether
+    /// the target's connection is now on the destination database, and the
+    /// outcome for the connection (QUIT-style closing, CLIENT REPLY).
+    pub fn finish_migration(
+        &mut self,
+        request: &MigrationRequest,
+        io: &MigrationIo,
+        now_us: i64,
+        out: &mut ReplyWriter,
+    ) -> (bool, ExecOutcome) {
+        let Some(mut client) = self.node.clients.remove(request.client) else {
+            return (false, ExecOutcome::Close);
+        };
+        let reply_start = out.len();
+        let on_destination =
+            commands::migrate::finish(&mut self.node, &mut client, request, io, now_us / 1000, out);
+        let outcome = self.finish_reply(&mut client, out, reply_start, false);
+        self.node.clients.insert(client);
+        (on_destination, outcome)
     }
 
     /// Drains the effects queued for the shell.
@@ -242,6 +275,10 @@ impl Engine {
         }
         call(&mut self.node, client, spec, handler, args, now_us, out);
         self.last_spec = Some(spec);
+        if spec.name == "migrate" && self.node.pending_migration.is_some() {
+            // The reply comes with `finish_migration`.
+            return ExecOutcome::Migrate;
+        }
         self.finish_reply(client, out, reply_start, asking)
     }
 

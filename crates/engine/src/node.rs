@@ -359,6 +359,8 @@ pub struct Node {
     pub dirty: u64,
     /// Effects queued for the shell.
     pub effects: Vec<Effect>,
+    /// A MIGRATE waiting for the shell's I/O (see `commands::migrate`).
+    pub pending_migration: Option<Box<crate::commands::migrate::MigrationRequest>>,
     /// Seeded randomness (RANDOMKEY, SPOP, ...).
     pub random: SmallRng,
     /// 40-hex run id.
@@ -425,6 +427,7 @@ impl Node {
             clients: ClientRegistry::default(),
             dirty: 0,
             effects: Vec::new(),
+            pending_migration: None,
             random,
             run_id,
             start_ms: now_ms,

@@ -332,6 +332,11 @@ impl Session {
                 return Step::Close;
             }
         };
+        let outcome = if outcome == ExecOutcome::Migrate {
+            self.finish_migration(clock)
+        } else {
+            outcome
+        };
         if outcome == ExecOutcome::Close {
             let _ = self.write_out(stream).await;
             return Step::Close;
@@ -340,6 +345,29 @@ impl Session {
             return Step::Close;
         }
         Step::Continue
+    }
+
+    /// Carries out the MIGRATE the engine just parked. Blocking on purpose
+    /// and with no await, as Redis runs it on its event loop: no other
+    /// command can touch the keys between their DUMP and their deletion.
+    fn finish_migration(&mut self, clock: &mut BatchClock) -> ExecOutcome {
+        let Some(request) = self.shared.engine.borrow_mut().take_migration() else {
+            return ExecOutcome::Done;
+        };
+        let io = self.shared.migrate_sockets.borrow_mut().perform(&request);
+        *clock = BatchClock::now();
+        let (on_destination, outcome) = self.shared.engine.borrow_mut().finish_migration(
+            &request,
+            &io,
+            clock.wall_start_us,
+            &mut self.out,
+        );
+        let last_db = on_destination.then_some(request.destination_db);
+        self.shared
+            .migrate_sockets
+            .borrow_mut()
+            .set_last_db(&request, last_db);
+        outcome
     }
 
     fn check_query_buffer_limit(&mut self) -> bool {

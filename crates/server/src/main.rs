@@ -10,6 +10,7 @@ mod cluster_bus;
 mod connection;
 mod local_notify;
 mod logging;
+mod migrate;
 mod shell;
 
 use std::process::ExitCode;

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: Cell<bool>,
     /// Cluster bus state, when `cluster-enabled yes`.
     pub(crate) bus: Option<crate::cluster_bus::Bus>,
+    /// MIGRATE's cached connections to target servers.
+    pub(crate) migrate_sockets: RefCell<crate::migrate::MigrateSockets>,
 }
 
 /// Unix time in microseconds.
@@ -416,6 +418,7 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
         shutdown: Notify::new(),
         shutting_down: Cell::new(false),
         bus,
+        migrate_sockets: RefCell::default(),
     });
     if cluster_enabled {
         crate::cluster_bus::start(&shared, bus_listeners);
@@ -501,6 +504,10 @@ async fn cron(shared: Rc<Shared>, hz: u64) {
             engine.node.cpu = cpu_report();
             engine.tick(now_us() / 1000);
         }
+        shared
+            .migrate_sockets
+            .borrow_mut()
+            .close_idle(std::time::Instant::now());
         shared.run_effects();
     }
 }

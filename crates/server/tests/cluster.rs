@@ -273,8 +273,8 @@ fn mixed_cluster_with_real_redis_nodes() {
 /// which takes the keys into its importing slots; afterwards every key
 /// reads back through redirections and `--cluster check` is clean.
 #[test]
-fn reshard_from_redis_into_shoal_moves_keys() {
-    if !redis_tools_available("reshard_from_redis_into_shoal_moves_keys") {
+fn reshard_moves_keys_from_redis_into_shoal_and_back_out() {
+    if !redis_tools_available("reshard_moves_keys_from_redis_into_shoal_and_back_out") {
         return;
     }
     let nodes: Vec<Server> = [Kind::Redis, Kind::Shoal, Kind::Redis]
@@ -334,4 +334,48 @@ fn reshard_from_redis_into_shoal_moves_keys() {
         success && text.contains("[OK] All 16384 slots covered") && !text.contains("[WARNING]")
     });
     assert!(clean, "cluster check not clean after the reshard");
+
+    // And out again: Shoal is the source, its MIGRATE moves the keys to
+    // the other redis node.
+    let target = my_id(nodes[2].port);
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "reshard",
+        &address(&nodes[1]),
+        "--cluster-from",
+        &to,
+        "--cluster-to",
+        &target,
+        "--cluster-slots",
+        "60",
+        "--cluster-yes",
+    ]);
+    assert!(success, "reshard out of Shoal failed:\n{text}");
+    let count_in_first_slots = |port: u16| -> u64 {
+        (0..60)
+            .map(|slot| {
+                redis_cli(port, &["cluster", "countkeysinslot", &slot.to_string()])
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum()
+    };
+    assert_eq!(count_in_first_slots(nodes[1].port), 0, "keys left on Shoal");
+    assert_eq!(count_in_first_slots(nodes[2].port), keys.len() as u64);
+    for key in &keys {
+        let value = Command::new("redis-cli")
+            .args(["-c", "-p", &nodes[1].port.to_string(), "get", key])
+            .output()
+            .expect("redis-cli");
+        assert_eq!(String::from_utf8_lossy(&value.stdout).trim(), key.as_str());
+    }
+    let clean = wait_until(Duration::from_secs(10), || {
+        let (success, text) = cluster_cli(&["--cluster", "check", &address(&nodes[2])]);
+        success && text.contains("[OK] All 16384 slots covered") && !text.contains("[WARNING]")
+    });
+    assert!(
+        clean,
+        "cluster check not clean after the reshard out of Shoal"
+    );
 }

@@ -485,7 +485,7 @@ fn cluster_enabled(ctx: &Ctx<'_>) -> bool {
 /// Redis's `lookupKeyRead*`: lazy expiry, an access-time update unless
 /// `touch` is false (`LOOKUP_NOTOUCH`), and keyspace hit/miss accounting.
 /// `inspect` extracts what the caller needs from the value.
-fn read_key<T>(
+pub(crate) fn read_key<T>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     touch: bool,

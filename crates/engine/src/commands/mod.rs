@@ -5,6 +5,7 @@ pub(crate) mod bitmap;
 pub(crate) mod cluster;
 pub(crate) mod connection;
 pub(crate) mod generic;
+pub(crate) mod migrate;
 pub(crate) mod pubsub;
 pub(crate) mod server;
 pub(crate) mod string;
@@ -20,6 +21,7 @@ pub(crate) const FAMILIES: &[&[CommandSpec]] = &[
     string::COMMANDS,
     bitmap::COMMANDS,
     generic::COMMANDS,
+    migrate::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     pubsub::COMMANDS,
