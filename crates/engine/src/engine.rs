@@ -467,6 +467,9 @@ impl Engine {
     /// Periodic work (Redis `serverCron` at `hz`): active expiry, client
     /// timeouts, pause expiry. `budget` bounds the keys sampled.
     pub fn tick(&mut self, now_ms: i64) {
+        if self.node.cron_paused {
+            return;
+        }
         if self.node.active_expire_enabled {
             self.active_expire(now_ms);
         }

@@ -76,6 +76,8 @@ pub enum Effect {
         /// Save before exiting.
         save: bool,
     },
+    /// Write a line to the server log at warning level (DEBUG LOG).
+    LogWarning(String),
     /// Block the whole server, as Redis's DEBUG SLEEP does.
     BlockServer {
         /// How long.
@@ -361,6 +363,8 @@ pub struct Node {
     pub effects: Vec<Effect>,
     /// A MIGRATE waiting for the shell's I/O (see `commands::migrate`).
     pub pending_migration: Option<Box<crate::commands::migrate::MigrationRequest>>,
+    /// DEBUG PAUSE-CRON: the periodic `Engine::tick` does nothing.
+    pub cron_paused: bool,
     /// Seeded randomness (RANDOMKEY, SPOP, ...).
     pub random: SmallRng,
     /// 40-hex run id.
@@ -428,6 +432,7 @@ impl Node {
             dirty: 0,
             effects: Vec::new(),
             pending_migration: None,
+            cron_paused: false,
             random,
             run_id,
             start_ms: now_ms,

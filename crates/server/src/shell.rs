@@ -141,6 +141,7 @@ impl Shared {
                     // DEBUG SLEEP blocks the whole server, exactly like Redis.
                     std::thread::sleep(Duration::from_millis(duration_ms));
                 }
+                Effect::LogWarning(text) => logging::log(logging::Level::Warning, &text),
                 Effect::ConfigChanged(names) => self.apply_config_change(&names),
                 Effect::RewriteConfig => self.rewrite_config_file(),
                 Effect::SaveClusterConfig => crate::cluster_bus::save_config(self),

@@ -73,8 +73,9 @@ fn scripts_match_redis_byte_for_byte() {
     if !redis_tools_available("scripts_match_redis_byte_for_byte") {
         return;
     }
-    let shoal = start_shoal(&[]);
-    let redis = start_redis(&[]);
+    let debug = ["--enable-debug-command", "yes"];
+    let shoal = start_shoal(&debug);
+    let redis = start_redis(&debug);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

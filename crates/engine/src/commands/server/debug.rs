@@ -1,12 +1,13 @@
 //! DEBUG (Redis `debugCommand`): the subset test suites and tools rely on —
-//! HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, RELOAD and
-//! CHANGE-REPL-ID — gated by `enable-debug-command` exactly as Redis gates it.
+//! HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, RELOAD,
+//! CHANGE-REPL-ID, POPULATE, PROTOCOL, ERROR, LOG and PAUSE-CRON — gated by
+//! `enable-debug-command` exactly as Redis gates it.
 //!
 //! It never blocks or sleeps itself (DEBUG SLEEP queues
 //! `Effect::BlockServer` for the shell) and never crashes the process on
 //! request (ASSERT, SEGFAULT, PANIC and friends are not offered).
 
-use shoal_keyspace::{is_expired, Value};
+use shoal_keyspace::{is_expired, StringValue, Value};
 
 use crate::context::Ctx;
 use crate::error::CommandError;
@@ -92,8 +93,146 @@ pub(super) fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
     } else if is("CHANGE-REPL-ID") && argc == 2 {
         // No replication ids to change yet.
         ctx.out.ok();
+    } else if is("POPULATE") && (3..=5).contains(&argc) {
+        populate(ctx)?;
+    } else if is("PROTOCOL") && argc == 3 {
+        protocol(ctx)?;
+    } else if is("ERROR") && argc == 3 {
+        // Written as is, "-" + the string with newlines made spaces; not an
+        // error reply of the server's own (errorstats do not count it).
+        let text: Vec<u8> = ctx
+            .arg(2)
+            .iter()
+            .map(|&byte| {
+                if byte == b'\n' || byte == b'\r' {
+                    b' '
+                } else {
+                    byte
+                }
+            })
+            .collect();
+        ctx.out.raw(&[&b"-"[..], &text, b"\r\n"].concat());
+    } else if is("LOG") && argc == 3 {
+        let text = format!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
+        ctx.node.effects.push(Effect::LogWarning(text));
+        ctx.out.ok();
+    } else if is("PAUSE-CRON") && argc == 3 {
+        ctx.node.cron_paused = parse_c_int(ctx.arg(2)) != 0;
+        ctx.out.ok();
     } else {
         return Err(subcommand_syntax_error(ctx));
+    }
+    Ok(())
+}
+
+/// Most keys one DEBUG POPULATE creates: Redis sizes its dict for the count
+/// first and answers "OOM in dictTryExpand" when that cannot be allocated;
+/// beyond this no machine holds the keys.
+const MAX_POPULATE_KEYS: i64 = 1 << 36;
+
+/// DEBUG POPULATE count [prefix] [size]: keys `prefix:N` (default `key`)
+/// with values `value:N`, cut or zero-padded to `size` bytes; existing keys
+/// are left alone. No dirty count and no keyspace events, as in Redis.
+fn populate(ctx: &mut Ctx<'_>) -> CommandResult {
+    let positive = |bytes: &[u8]| {
+        shoal_resp::parse_i64_strict(bytes)
+            .filter(|value| *value >= 0)
+            .ok_or_else(|| CommandError::err("value is out of range, must be positive"))
+    };
+    let count = positive(ctx.arg(2))?;
+    if count > MAX_POPULATE_KEYS {
+        return Err(CommandError::err("OOM in dictTryExpand"));
+    }
+    let value_size = match ctx.args.get(4) {
+        Some(size) => positive(size)? as usize,
+        None => 0,
+    };
+    let prefix = ctx.args.get(3).map_or(&b"key"[..], |prefix| &prefix[..]);
+    let (db, now_ms) = (ctx.client.db, ctx.now_ms);
+    for index in 0..count {
+        // Redis formats both into a 128-byte buffer: at most 127 bytes.
+        let mut key = [prefix, b":", index.to_string().as_bytes()].concat();
+        key.truncate(127);
+        if ctx.db().lookup(&key, now_ms).is_some() {
+            continue;
+        }
+        let mut value = format!("value:{index}").into_bytes();
+        if value_size > 0 {
+            value.resize(value_size, 0);
+        }
+        let value = Value::from(StringValue::from_bytes_no_int(&value));
+        ctx.db().set_with_expire(&key, value, None, now_ms);
+        crate::commands::transaction::touch_key(ctx.node, db, &key, now_ms);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// DEBUG PROTOCOL type: a sample reply of each RESP3 type (with Redis's
+/// RESP2 fallbacks), for client test suites.
+fn protocol(ctx: &mut Ctx<'_>) -> CommandResult {
+    let name = ctx.arg(2).to_ascii_lowercase();
+    let out = &mut *ctx.out;
+    match &name[..] {
+        b"string" => out.bulk(b"Hello World"),
+        b"integer" => out.integer(12345),
+        // Redis's sample value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
+        b"double" => out.double(3.141),
+        b"bignum" => {
+            let digits = b"1234567999999999999999999999999999999";
+            if out.is_resp3() {
+                out.raw(&[&b"("[..], digits, b"\r\n"].concat());
+            } else {
+                out.bulk(digits);
+            }
+        }
+        b"null" => out.null(),
+        b"array" | b"set" => {
+            if name == b"set" {
+                out.set(3);
+            } else {
+                out.array(3);
+            }
+            for number in 0..3 {
+                out.integer(number);
+            }
+        }
+        b"map" => {
+            out.map(3);
+            for number in 0..3 {
+                out.integer(number);
+                out.boolean(number == 1);
+            }
+        }
+        b"attrib" => {
+            if out.is_resp3() {
+                out.raw(b"|1\r\n");
+                out.bulk(b"key-popularity");
+                out.array(2);
+                out.bulk(b"key:123");
+                out.integer(90);
+            }
+            out.bulk(b"Some real reply following the attribute");
+        }
+        b"push" => {
+            if !out.is_resp3() {
+                return Err(CommandError::err("RESP2 is not supported by this command"));
+            }
+            out.push(2);
+            out.bulk(b"server-cpu-usage");
+            out.integer(42);
+            out.bulk(b"Some real reply following the push reply");
+        }
+        b"verbatim" => out.verbatim("txt", b"This is a verbatim\nstring"),
+        b"true" => out.boolean(true),
+        b"false" => out.boolean(false),
+        _ => {
+            return Err(CommandError::err(
+                "Wrong protocol type name. Please use one of the following: \
+                 string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            ))
+        }
     }
     Ok(())
 }
@@ -109,8 +248,22 @@ fn debug_help(ctx: &mut Ctx<'_>) {
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
         "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -130,6 +283,8 @@ fn debug_help(ctx: &mut Ctx<'_>) {
         "    default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
         "HELP",
         "    Prints this help.",
     ];
@@ -561,7 +716,7 @@ mod tests {
         let Frame::Array(help) = node.run("DEBUG HELP") else {
             panic!("array")
         };
-        assert_eq!(help.len(), 31);
+        assert_eq!(help.len(), 47);
         assert_eq!(
             node.run("debug nosuch a"),
             error(
@@ -574,5 +729,75 @@ mod tests {
                 "ERR unknown subcommand or wrong number of arguments for 'HELP'. Try DEBUG HELP."
             )
         );
+    }
+
+    /// The RESP3 forms of DEBUG PROTOCOL, byte for byte as redis-server
+    /// 7.0.15 sends them after HELLO 3 (the oracle scripts cover RESP2).
+    #[test]
+    fn protocol_replies_match_redis_in_resp3() {
+        let mut node = node_with_debug("yes");
+        let _ = node.run("HELLO 3");
+        let cases: &[(&str, &[u8])] = &[
+            ("string", b"$11\r\nHello World\r\n"),
+            ("integer", b":12345\r\n"),
+            ("double", b",3.141\r\n"),
+            ("bignum", b"(1234567999999999999999999999999999999\r\n"),
+            ("null", b"_\r\n"),
+            ("array", b"*3\r\n:0\r\n:1\r\n:2\r\n"),
+            ("set", b"~3\r\n:0\r\n:1\r\n:2\r\n"),
+            ("map", b"%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"),
+            (
+                "attrib",
+                b"|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n\
+                  $39\r\nSome real reply following the attribute\r\n",
+            ),
+            (
+                "push",
+                b">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n\
+                  $40\r\nSome real reply following the push reply\r\n",
+            ),
+            ("verbatim", b"=29\r\ntxt:This is a verbatim\nstring\r\n"),
+            ("true", b"#t\r\n"),
+            ("false", b"#f\r\n"),
+        ];
+        for (name, expected) in cases {
+            let args: Vec<bytes::Bytes> = ["DEBUG", "PROTOCOL", name]
+                .iter()
+                .map(|word| bytes::Bytes::from(*word))
+                .collect();
+            let mut out = shoal_resp::ReplyWriter::new(shoal_resp::Protocol::Resp3);
+            node.engine
+                .execute(node.client, &args, node.now_ms * 1000, &mut out);
+            assert_eq!(
+                String::from_utf8_lossy(&out.take()),
+                String::from_utf8_lossy(expected),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn pause_cron_stops_active_expiry() {
+        let mut node = node_with_debug("yes");
+        node.run("SET k v PX 10");
+        assert_eq!(node.run("DEBUG PAUSE-CRON 1"), simple("OK"));
+        node.advance_ms(1000);
+        node.engine.tick(node.now_ms);
+        assert_eq!(node.engine.node.keyspace.db(0).len(), 1, "cron paused");
+        assert_eq!(node.run("DEBUG PAUSE-CRON 0"), simple("OK"));
+        for _ in 0..10 {
+            node.engine.tick(node.now_ms);
+        }
+        assert_eq!(node.engine.node.keyspace.db(0).len(), 0, "cron resumed");
+    }
+
+    #[test]
+    fn log_queues_a_warning_line() {
+        let mut node = node_with_debug("yes");
+        assert_eq!(node.run("DEBUG LOG \"hi there\""), simple("OK"));
+        assert!(node
+            .engine
+            .take_effects()
+            .contains(&Effect::LogWarning("DEBUG LOG: hi there".to_string())));
     }
 }
