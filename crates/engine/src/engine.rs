@@ -17,6 +17,7 @@ use shoal_resp::ReplyWriter;
 use crate::client::{Client, ClientId, ConnectInfo, ReplyMode};
 use crate::commands;
 use crate::commands::migrate::{MigrationIo, MigrationRequest};
+use crate::commands::server::config::ListenChange;
 use crate::context::Ctx;
 use crate::error::{args_preview, quote_for_error, CommandError};
 use crate::node::{Effect, Node};
@@ -35,6 +36,9 @@ pub enum ExecOutcome {
     /// [`Engine::take_migration`], performs its I/O without running any
     /// other command, and completes it with [`Engine::finish_migration`].
     Migrate,
+    /// CONFIG SET changed `port` or `bind`: the shell listens anew at once
+    /// and completes the command with [`Engine::finish_listen_change`].
+    Relisten,
 }
 
 /// Error text when `maxclients` is reached.
@@ -118,6 +122,44 @@ impl Engine {
         let outcome = self.finish_reply(&mut client, out, reply_start, false);
         self.node.clients.insert(client);
         (on_destination, outcome)
+    }
+
+    /// The CONFIG SET parked by the last `execute` that returned
+    /// [`ExecOutcome::Relisten`].
+    pub fn take_listen_change(&mut self) -> Option<ListenChange> {
+        self.node.pending_listen_change.take()
+    }
+
+    /// Completes a CONFIG SET of `port`/`bind` once the shell tried to
+    /// listen with the new values: +OK, or Redis's apply-failure error with
+    /// the old values restored (the shell then listens with them again).
+    pub fn finish_listen_change(
+        &mut self,
+        change: &ListenChange,
+        listened: bool,
+        out: &mut ReplyWriter,
+    ) -> ExecOutcome {
+        let reply_start = out.len();
+        commands::server::config::finish_listen_change(&mut self.node, change, listened, out);
+        let Some(mut client) = self.node.clients.remove(change.client) else {
+            return ExecOutcome::Close;
+        };
+        let outcome = self.finish_reply(&mut client, out, reply_start, false);
+        self.node.clients.insert(client);
+        outcome
+    }
+
+    /// Restores the settings of a `port`/`bind` change the shell could not
+    /// listen with after it was already answered (inside EXEC, see
+    /// `Effect::Relisten`).
+    pub fn restore_listen_change(&mut self, change: &ListenChange) {
+        let mut discarded = ReplyWriter::new(shoal_resp::Protocol::Resp2);
+        commands::server::config::finish_listen_change(
+            &mut self.node,
+            change,
+            false,
+            &mut discarded,
+        );
     }
 
     /// Drains the effects queued for the shell.
@@ -278,6 +320,10 @@ impl Engine {
         if spec.name == "migrate" && self.node.pending_migration.is_some() {
             // The reply comes with `finish_migration`.
             return ExecOutcome::Migrate;
+        }
+        if spec.name == "config|set" && self.node.pending_listen_change.is_some() {
+            // The reply comes with `finish_listen_change`.
+            return ExecOutcome::Relisten;
         }
         self.finish_reply(client, out, reply_start, asking)
     }

@@ -20,6 +20,7 @@ pub use client::{BufferStats, Client, ClientId, ConnectInfo, ReplyMode};
 pub use commands::cluster::{delete_keys_in_slots, flush_all_data, slots_with_keys};
 pub use commands::migrate::{MigrationIo, MigrationRequest};
 pub use commands::pubsub::{deliver_publish, unsubscribe_shard_slot};
+pub use commands::server::config::ListenChange;
 pub use context::Ctx;
 pub use engine::{Engine, ExecOutcome, MAX_CLIENTS_ERROR};
 pub use error::CommandError;

@@ -76,6 +76,10 @@ pub enum Effect {
         /// Save before exiting.
         save: bool,
     },
+    /// Listen again with the configured `port`/`bind` after a CONFIG SET
+    /// inside EXEC (which had to reply first); on failure restore the
+    /// change with `Engine::restore_listen_change` and listen again.
+    Relisten(crate::commands::server::config::ListenChange),
     /// Write a line to the server log at warning level (DEBUG LOG).
     LogWarning(String),
     /// Block the whole server, as Redis's DEBUG SLEEP does.
@@ -363,6 +367,8 @@ pub struct Node {
     pub effects: Vec<Effect>,
     /// A MIGRATE waiting for the shell's I/O (see `commands::migrate`).
     pub pending_migration: Option<Box<crate::commands::migrate::MigrationRequest>>,
+    /// A CONFIG SET of port/bind waiting for the shell's listeners.
+    pub pending_listen_change: Option<crate::commands::server::config::ListenChange>,
     /// DEBUG PAUSE-CRON: the periodic `Engine::tick` does nothing.
     pub cron_paused: bool,
     /// Seeded randomness (RANDOMKEY, SPOP, ...).
@@ -433,6 +439,7 @@ impl Node {
             effects: Vec::new(),
             pending_migration: None,
             cron_paused: false,
+            pending_listen_change: None,
             random,
             run_id,
             start_ms: now_ms,

@@ -332,10 +332,10 @@ impl Session {
                 return Step::Close;
             }
         };
-        let outcome = if outcome == ExecOutcome::Migrate {
-            self.finish_migration(clock)
-        } else {
-            outcome
+        let outcome = match outcome {
+            ExecOutcome::Migrate => self.finish_migration(clock),
+            ExecOutcome::Relisten => self.finish_relisten(),
+            other => other,
         };
         if outcome == ExecOutcome::Close {
             let _ = self.write_out(stream).await;
@@ -367,6 +367,28 @@ impl Session {
             .migrate_sockets
             .borrow_mut()
             .set_last_db(&request, last_db);
+        outcome
+    }
+
+    /// Listens with the `port`/`bind` a CONFIG SET just changed, before it
+    /// replies (Redis applies them inside CONFIG SET); on failure the engine
+    /// restores the old values and the old listeners come back.
+    fn finish_relisten(&mut self) -> ExecOutcome {
+        let Some(change) = self.shared.engine.borrow_mut().take_listen_change() else {
+            return ExecOutcome::Done;
+        };
+        let listened = self.shared.relisten();
+        let outcome =
+            self.shared
+                .engine
+                .borrow_mut()
+                .finish_listen_change(&change, listened, &mut self.out);
+        if !listened && !self.shared.relisten() {
+            logging::log(
+                Level::Warning,
+                "Failed to listen again on the previous port and bind addresses",
+            );
+        }
         outcome
     }
 

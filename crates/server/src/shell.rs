@@ -40,6 +40,19 @@ pub(crate) struct Shared {
     pub(crate) bus: Option<crate::cluster_bus::Bus>,
     /// MIGRATE's cached connections to target servers.
     pub(crate) migrate_sockets: RefCell<crate::migrate::MigrateSockets>,
+    /// The client listeners (`port` on every `bind` address).
+    client_listeners: RefCell<ClientListeners>,
+    /// Wakes accept loops when the listeners are replaced.
+    listeners_changed: Notify,
+}
+
+/// The client listeners, replaced as a whole when CONFIG SET changes
+/// `port` or `bind`.
+#[derive(Default)]
+struct ClientListeners {
+    /// Bumped at every replacement: accept loops of an older one end.
+    generation: u64,
+    listeners: Vec<TcpListener>,
 }
 
 /// Unix time in microseconds.
@@ -55,6 +68,57 @@ pub(crate) fn now_us() -> i64 {
 const MAX_PUSH_BACKLOG_BYTES: usize = 64 * 1024 * 1024;
 
 impl Shared {
+    /// Replaces the client listeners (dropping the old ones closes them) and
+    /// starts an accept loop per new listener.
+    fn install_client_listeners(self: &Rc<Self>, listeners: Vec<TcpListener>) {
+        let count = listeners.len();
+        let generation = {
+            let mut slot = self.client_listeners.borrow_mut();
+            slot.generation += 1;
+            slot.listeners = listeners;
+            slot.generation
+        };
+        self.listeners_changed.notify_waiters();
+        for index in 0..count {
+            tokio::task::spawn_local(accept_loop(self.clone(), generation, index));
+        }
+    }
+
+    /// Listens again with the configured `port` and `bind` (CONFIG SET),
+    /// synchronously, before the command replies. Like Redis's
+    /// `changeListenPort`, the old listeners close first, so the new ones
+    /// may reuse their addresses. False when a required address failed
+    /// (nothing listens then; the caller restores the old values and calls
+    /// again).
+    pub(crate) fn relisten(self: &Rc<Self>) -> bool {
+        self.install_client_listeners(Vec::new());
+        let bound = {
+            let engine = self.engine.borrow();
+            bind_client_listeners(&engine.node.config)
+        };
+        match bound {
+            Ok(listeners) => {
+                let port = self.engine.borrow().node.config.get_i64("port");
+                if listeners.is_empty() && port != 0 {
+                    return false;
+                }
+                self.engine.borrow_mut().node.process.tcp_port = port.clamp(0, 65535) as u16;
+                self.install_client_listeners(listeners);
+                true
+            }
+            Err((address, error)) => {
+                logging::log(
+                    Level::Warning,
+                    &format!(
+                        "Warning: Could not create server TCP listening socket {address}: bind: {}",
+                        os_error_text(&error)
+                    ),
+                );
+                false
+            }
+        }
+    }
+
     /// Queues pushed bytes (Pub/Sub messages, MONITOR lines) for a client,
     /// enforcing its class's `client-output-buffer-limit` as Redis's
     /// `checkClientOutputBufferLimits` does: over the hard limit, or over the
@@ -105,7 +169,7 @@ impl Shared {
     }
 
     /// Carries out queued engine effects.
-    pub(crate) fn run_effects(&self) {
+    pub(crate) fn run_effects(self: &Rc<Self>) {
         let effects = match self.engine.try_borrow_mut() {
             Ok(mut engine) => engine.take_effects(),
             Err(_) => return,
@@ -142,6 +206,12 @@ impl Shared {
                     std::thread::sleep(Duration::from_millis(duration_ms));
                 }
                 Effect::LogWarning(text) => logging::log(logging::Level::Warning, &text),
+                Effect::Relisten(change) => {
+                    if !self.relisten() {
+                        self.engine.borrow_mut().restore_listen_change(&change);
+                        self.relisten();
+                    }
+                }
                 Effect::ConfigChanged(names) => self.apply_config_change(&names),
                 Effect::RewriteConfig => self.rewrite_config_file(),
                 Effect::SaveClusterConfig => crate::cluster_bus::save_config(self),
@@ -184,7 +254,10 @@ impl Shared {
     }
 
     fn apply_config_change(&self, names: &[&'static str]) {
-        if names.iter().any(|name| name.starts_with("cluster-")) {
+        if names
+            .iter()
+            .any(|name| name.starts_with("cluster-") || *name == "port")
+        {
             if let Ok(mut engine) = self.engine.try_borrow_mut() {
                 let cluster_config = crate::cluster_bus::cluster_config(&engine.node.config);
                 if let Some(state) = engine.node.cluster.as_mut() {
@@ -308,6 +381,41 @@ fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
     addresses
 }
 
+/// An OS error as C's `strerror` words it ("Address already in use"),
+/// without Rust's " (os error N)" suffix.
+fn os_error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Listens on `port` at every `bind` address; optional (`-`) addresses that
+/// fail are skipped. Port 0 listens nowhere. The error names the first
+/// required address that failed.
+fn bind_client_listeners(
+    config: &Config,
+) -> Result<Vec<TcpListener>, (SocketAddr, std::io::Error)> {
+    let port = config.get_i64("port").clamp(0, 65535) as u16;
+    if port == 0 {
+        return Ok(Vec::new());
+    }
+    let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
+    let mut listeners = Vec::new();
+    for (address, optional) in bind_addresses(config, port) {
+        match listen(address, backlog) {
+            Ok(listener) => listeners.push(listener),
+            Err(error) if optional => logging::log(
+                Level::Verbose,
+                &format!("Skipping optional bind address {address}: {error}"),
+            ),
+            Err(error) => return Err((address, error)),
+        }
+    }
+    Ok(listeners)
+}
+
 async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     // Like Redis, work from `dir`: nodes.conf and other files are relative to it.
     let dir = config.get_str("dir");
@@ -324,29 +432,23 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
     let hz = config.get_i64("hz").clamp(1, 500) as u64;
     let pidfile = config.get_str("pidfile");
-    let mut listeners = Vec::new();
-    for (address, optional) in bind_addresses(&config, port) {
-        match listen(address, backlog) {
-            Ok(listener) => listeners.push(listener),
-            Err(error) if optional => logging::log(
-                Level::Verbose,
-                &format!("Skipping optional bind address {address}: {error}"),
-            ),
-            Err(error) => {
-                logging::log(
-                    Level::Warning,
-                    &format!(
-                        "Warning: Could not create server TCP listening socket {address}: {error}"
-                    ),
-                );
-                logging::log(
-                    Level::Warning,
-                    &format!("Failed listening on port {port} (TCP), aborting."),
-                );
-                return ExitCode::from(1);
-            }
+    let listeners = match bind_client_listeners(&config) {
+        Ok(listeners) => listeners,
+        Err((address, error)) => {
+            logging::log(
+                Level::Warning,
+                &format!(
+                    "Warning: Could not create server TCP listening socket {address}: bind: {}",
+                    os_error_text(&error)
+                ),
+            );
+            logging::log(
+                Level::Warning,
+                &format!("Failed listening on port {port} (TCP), aborting."),
+            );
+            return ExitCode::from(1);
         }
-    }
+    };
     if listeners.is_empty() && port != 0 {
         logging::log(Level::Warning, "Failed listening on any address, aborting.");
         return ExitCode::from(1);
@@ -420,6 +522,8 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
         shutting_down: Cell::new(false),
         bus,
         migrate_sockets: RefCell::default(),
+        client_listeners: RefCell::default(),
+        listeners_changed: Notify::new(),
     });
     if cluster_enabled {
         crate::cluster_bus::start(&shared, bus_listeners);
@@ -428,9 +532,7 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
         let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
     }
     logging::log(Level::Notice, "Server initialized");
-    for listener in listeners {
-        tokio::task::spawn_local(accept_loop(shared.clone(), listener));
-    }
+    shared.install_client_listeners(listeners);
     tokio::task::spawn_local(cron(shared.clone(), hz));
     logging::log(Level::Notice, "Ready to accept connections");
     let mut sigterm =
@@ -473,9 +575,28 @@ fn os_description() -> String {
     format!("Linux {release} {}", std::env::consts::ARCH)
 }
 
-async fn accept_loop(shared: Rc<Shared>, listener: TcpListener) {
+/// Accepts clients on listener `index` of `generation` until the listeners
+/// are replaced.
+async fn accept_loop(shared: Rc<Shared>, generation: u64, index: usize) {
     loop {
-        match listener.accept().await {
+        // The listener stays in `Shared` (borrowed only while polled), so
+        // CONFIG SET can close it synchronously.
+        let accepted = tokio::select! {
+            accepted = std::future::poll_fn(|cx| {
+                let slot = shared.client_listeners.borrow();
+                match slot.listeners.get(index) {
+                    Some(listener) if slot.generation == generation => {
+                        listener.poll_accept(cx).map(Some)
+                    }
+                    _ => std::task::Poll::Ready(None),
+                }
+            }) => accepted,
+            () = shared.listeners_changed.notified() => continue,
+        };
+        let Some(accepted) = accepted else {
+            return;
+        };
+        match accepted {
             Ok((stream, peer)) => {
                 if shared.shutting_down.get() {
                     return;

@@ -491,3 +491,45 @@ fn client_kill_closes_a_client_stuck_in_a_write() {
     assert!(wait_until(Duration::from_secs(5), || !listed(&mut admin)));
     assert_eq!(admin.call(&["PING"]), Frame::Simple("PONG".into()));
 }
+
+/// CONFIG SET port moves the listener before replying, and a port that
+/// cannot be listened on is refused with Redis's error while the server
+/// keeps listening where it was — the same with redis-server.
+#[test]
+fn config_set_port_moves_the_listener_like_redis() {
+    if !redis_tools_available("config_set_port_moves_the_listener_like_redis") {
+        return;
+    }
+    let shoal = start_shoal(&[]);
+    let redis = common::start_redis(&[]);
+    let mut transcripts = Vec::new();
+    for server in [&shoal, &redis] {
+        let mut transcript = Vec::new();
+        let mut admin = Raw::connect(server.port);
+        let new_port = common::free_port();
+        transcript.push(admin.call(&["CONFIG", "SET", "port", &new_port.to_string()]));
+        // Listening moved before the reply; the admin connection lives on.
+        assert!(std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err());
+        transcript.push(Raw::connect(new_port).call(&["PING"]));
+        // A port another socket holds.
+        let busy = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+        let busy_port = busy.local_addr().expect("address").port().to_string();
+        transcript.push(admin.call(&["CONFIG", "SET", "port", &busy_port]));
+        let Frame::Array(got) = admin.call(&["CONFIG", "GET", "port"]) else {
+            panic!("CONFIG GET replies an array");
+        };
+        assert_eq!(got[1], bulk(&new_port.to_string()));
+        transcript.push(Raw::connect(new_port).call(&["PING"]));
+        transcript.push(admin.call(&["PING"]));
+        transcripts.push(transcript);
+    }
+    assert_eq!(transcripts[0], transcripts[1]);
+    assert_eq!(
+        transcripts[0][2],
+        Frame::Error(
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on \
+             this port. Check server logs."
+                .into()
+        )
+    );
+}

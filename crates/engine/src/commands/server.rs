@@ -9,7 +9,7 @@
 //! fills, and actions that need the outside world (shutting down, rewriting
 //! the configuration file, blocking the server) are queued as `Effect`s.
 
-mod config;
+pub(crate) mod config;
 mod debug;
 mod diagnostics;
 mod info;

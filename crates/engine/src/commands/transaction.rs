@@ -426,15 +426,24 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
             _ => queued.spec.handler,
         };
         match handler {
-            Some(handler) => call(
-                ctx.node,
-                ctx.client,
-                queued.spec,
-                handler,
-                &queued.args,
-                ctx.now_us,
-                ctx.out,
-            ),
+            Some(handler) => {
+                call(
+                    ctx.node,
+                    ctx.client,
+                    queued.spec,
+                    handler,
+                    &queued.args,
+                    ctx.now_us,
+                    ctx.out,
+                );
+                // A CONFIG SET of port/bind cannot wait for the listeners
+                // inside a transaction: it answers now and the shell listens
+                // after the batch (restoring the old values on failure).
+                if let Some(change) = ctx.node.pending_listen_change.take() {
+                    ctx.out.ok();
+                    ctx.node.effects.push(crate::node::Effect::Relisten(change));
+                }
+            }
             // Never queued (the dispatcher refuses handler-less rows), but an
             // element must be written for each queued command.
             None => ctx.out.error(&format!(

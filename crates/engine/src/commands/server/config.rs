@@ -95,17 +95,92 @@ fn config_set(ctx: &mut Ctx<'_>) -> CommandResult {
         .node
         .config
         .allows_protected("enable-protected-configs", is_local_client(ctx.client));
+    // The listening sockets are the shell's: keep the old values so that a
+    // port or bind the shell cannot listen on rolls the whole command back
+    // (Redis's apply functions and `restoreBackupConfig`).
+    let names: Vec<&[u8]> = pairs.iter().map(|(name, _)| *name).collect();
+    let backup: Vec<(String, String)> = ctx.node.config.get(&names);
     let changed = ctx
         .node
         .config
         .set(&pairs, protected_allowed)
         .map_err(CommandError::Bytes)?;
     ctx.node.refresh_from_config();
+    let relisten: Vec<&'static str> = changed
+        .iter()
+        .copied()
+        .filter(|name| matches!(*name, "port" | "bind"))
+        .collect();
     if !changed.is_empty() {
         ctx.node.effects.push(Effect::ConfigChanged(changed));
     }
+    if !relisten.is_empty() {
+        // The reply comes with `Engine::finish_listen_change`.
+        ctx.node.pending_listen_change = Some(ListenChange {
+            client: ctx.client.id,
+            changed: relisten,
+            backup,
+        });
+        return Ok(());
+    }
     ctx.out.ok();
     Ok(())
+}
+
+/// A CONFIG SET of `port` or `bind` waiting for the shell to listen anew
+/// ([`crate::ExecOutcome::Relisten`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenChange {
+    /// The client that runs the command.
+    pub client: u64,
+    /// Which of `port` and `bind` changed, in Redis's apply order.
+    pub changed: Vec<&'static str>,
+    /// The values before the command of every setting it changed.
+    backup: Vec<(String, String)>,
+}
+
+/// Completes a `ListenChange`: `Ok` replies +OK; `Err` restores the old
+/// values and replies Redis's apply-failure error for the setting.
+pub(crate) fn finish_listen_change(
+    node: &mut crate::node::Node,
+    change: &ListenChange,
+    listened: bool,
+    out: &mut shoal_resp::ReplyWriter,
+) {
+    if listened {
+        out.ok();
+        return;
+    }
+    // Redis applies port before bind; the first one names the failure.
+    let (name, reason) = if change.changed.contains(&"port") {
+        ("port", "Unable to listen on this port. Check server logs.")
+    } else {
+        ("bind", "Failed to bind to specified addresses.")
+    };
+    let pairs: Vec<(&[u8], &[u8])> = change
+        .backup
+        .iter()
+        .map(|(name, value)| (name.as_bytes(), value.as_bytes()))
+        .collect();
+    if name == "bind" {
+        node.effects
+            .push(Effect::LogWarning("Failed to bind".to_string()));
+    }
+    // The old values were valid a moment ago.
+    let _ = node.config.set(&pairs, true);
+    node.refresh_from_config();
+    node.effects.push(Effect::LogWarning(format!(
+        "Failed applying new configuration. Possibly related to new {name} setting. Restoring \
+         previous settings."
+    )));
+    let error = CommandError::err(format!(
+        "CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+    ));
+    node.count_error(&error.kind());
+    if let Some(stats) = node.stats.commands.get_mut("config|set") {
+        stats.failed_calls += 1;
+    }
+    out.error_bytes(&error.to_bytes());
 }
 
 /// CONFIG RESETSTAT: Redis's `resetServerStats` + command and error tables.
@@ -161,6 +236,73 @@ mod tests {
     use crate::node::Effect;
     use crate::testing::{bulk, error, simple, TestNode};
     use shoal_resp::Frame;
+
+    /// CONFIG SET port/bind waits for the shell's listeners; a failure
+    /// restores every old value and replies Redis's apply error.
+    #[test]
+    fn port_and_bind_changes_wait_for_the_listeners() {
+        let mut node = TestNode::new();
+        let finish = |node: &mut TestNode, line: &str, listened: bool| -> Option<Vec<u8>> {
+            assert_eq!(node.run(line), Frame::Null, "{line} replied early");
+            let change = node.engine.take_listen_change()?;
+            let mut out = shoal_resp::ReplyWriter::new(shoal_resp::Protocol::Resp2);
+            node.engine
+                .finish_listen_change(&change, listened, &mut out);
+            Some(out.take())
+        };
+        assert_eq!(
+            finish(&mut node, "CONFIG SET port 7001", true).as_deref(),
+            Some(&b"+OK\r\n"[..])
+        );
+        assert_eq!(
+            node.run("CONFIG GET port"),
+            Frame::Array(vec![bulk("port"), bulk("7001")])
+        );
+        assert_eq!(
+            finish(
+                &mut node,
+                "CONFIG SET port 7002 bind 10.1.2.3 maxmemory 5",
+                false
+            )
+            .as_deref(),
+            Some(
+                &b"-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to \
+                   listen on this port. Check server logs.\r\n"[..]
+            )
+        );
+        assert_eq!(
+            node.run("CONFIG GET port"),
+            Frame::Array(vec![bulk("port"), bulk("7001")])
+        );
+        assert_eq!(
+            node.run("CONFIG GET bind"),
+            Frame::Array(vec![bulk("bind"), bulk("* -::*")])
+        );
+        assert_eq!(
+            node.run("CONFIG GET maxmemory"),
+            Frame::Array(vec![bulk("maxmemory"), bulk("0")])
+        );
+        assert_eq!(
+            finish(&mut node, "CONFIG SET bind 10.1.2.3", false).as_deref(),
+            Some(
+                &b"-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to \
+                   bind to specified addresses.\r\n"[..]
+            )
+        );
+        // Other settings reply at once; nothing is parked.
+        assert_eq!(node.run("CONFIG SET maxmemory 10"), simple("OK"));
+        assert!(node.engine.take_listen_change().is_none());
+        // Inside EXEC the reply cannot wait: +OK, and the shell listens
+        // after the transaction.
+        let _ = node.engine.take_effects();
+        assert_eq!(node.run("MULTI"), simple("OK"));
+        assert_eq!(node.run("CONFIG SET port 7003"), simple("QUEUED"));
+        assert_eq!(node.run("EXEC"), Frame::Array(vec![simple("OK")]));
+        assert!(node.engine.take_listen_change().is_none());
+        assert!(node.engine.take_effects().iter().any(
+            |effect| matches!(effect, Effect::Relisten(change) if change.changed == ["port"])
+        ));
+    }
 
     #[test]
     fn get_returns_pairs() {
