@@ -107,13 +107,7 @@ impl Shared {
                 true
             }
             Err((address, error)) => {
-                logging::log(
-                    Level::Warning,
-                    &format!(
-                        "Warning: Could not create server TCP listening socket {address}: bind: {}",
-                        os_error_text(&error)
-                    ),
-                );
+                log_listen_failure(address, &error);
                 false
             }
         }
@@ -381,14 +375,17 @@ fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
     addresses
 }
 
-/// An OS error as C's `strerror` words it ("Address already in use"),
-/// without Rust's " (os error N)" suffix.
-fn os_error_text(error: &std::io::Error) -> String {
+/// Redis's log line for an address it cannot listen on; the OS error is
+/// worded as C's `strerror` does, without Rust's " (os error N)" suffix.
+fn log_listen_failure(address: SocketAddr, error: &std::io::Error) {
     let text = error.to_string();
-    match text.find(" (os error ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
+    let reason = text
+        .find(" (os error ")
+        .map_or(&text[..], |cut| &text[..cut]);
+    logging::log(
+        Level::Warning,
+        &format!("Warning: Could not create server TCP listening socket {address}: bind: {reason}"),
+    );
 }
 
 /// Listens on `port` at every `bind` address; optional (`-`) addresses that
@@ -435,13 +432,7 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     let listeners = match bind_client_listeners(&config) {
         Ok(listeners) => listeners,
         Err((address, error)) => {
-            logging::log(
-                Level::Warning,
-                &format!(
-                    "Warning: Could not create server TCP listening socket {address}: bind: {}",
-                    os_error_text(&error)
-                ),
-            );
+            log_listen_failure(address, &error);
             logging::log(
                 Level::Warning,
                 &format!("Failed listening on port {port} (TCP), aborting."),

@@ -133,33 +133,7 @@ pub enum MigrationIo {
 
 /// Appends one command as a RESP multibulk.
 fn push_command(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-/// C `atoi` as Redis applies it to the port: optional sign, leading digits.
-fn atoi(text: &[u8]) -> i64 {
-    let text = text.trim_ascii_start();
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let mut value: i64 = 0;
-    for &byte in digits.iter().take_while(|byte| byte.is_ascii_digit()) {
-        value = value
-            .saturating_mul(10)
-            .saturating_add(i64::from(byte - b'0'));
-    }
-    if negative {
-        -value
-    } else {
-        value
-    }
+    out.extend_from_slice(&shoal_resp::encode_command(args));
 }
 
 /// MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE]
@@ -248,7 +222,7 @@ fn migrate(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     ctx.node.pending_migration = Some(Box::new(MigrationRequest {
         host: String::from_utf8_lossy(ctx.arg(1)).into_owned(),
-        port: atoi(ctx.arg(2)),
+        port: crate::commands::atoi(ctx.arg(2)),
         timeout_ms,
         destination_db,
         client: ctx.client.id,

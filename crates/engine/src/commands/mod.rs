@@ -78,3 +78,33 @@ pub(crate) fn repr(bytes: &[u8]) -> String {
     text.push('"');
     text
 }
+
+/// C `atoi`: optional whitespace and sign, then digits; 0 when none.
+pub(crate) fn atoi(bytes: &[u8]) -> i64 {
+    let mut rest = bytes
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace())
+        .peekable();
+    let negative = match rest.peek() {
+        Some(b'-') => {
+            rest.next();
+            true
+        }
+        Some(b'+') => {
+            rest.next();
+            false
+        }
+        _ => false,
+    };
+    let mut value: i64 = 0;
+    for byte in rest.take_while(|byte| byte.is_ascii_digit()) {
+        value = value
+            .saturating_mul(10)
+            .saturating_add(i64::from(byte - b'0'));
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}

@@ -50,7 +50,7 @@ pub(super) fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
         }
         ctx.out.ok();
     } else if is("SET-ACTIVE-EXPIRE") && argc == 3 {
-        ctx.node.active_expire_enabled = parse_c_int(ctx.arg(2)) != 0;
+        ctx.node.active_expire_enabled = crate::commands::atoi(ctx.arg(2)) != 0;
         ctx.out.ok();
     } else if is("OBJECT") && argc == 3 {
         let line = object_line(ctx)?;
@@ -117,7 +117,7 @@ pub(super) fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.node.effects.push(Effect::LogWarning(text));
         ctx.out.ok();
     } else if is("PAUSE-CRON") && argc == 3 {
-        ctx.node.cron_paused = parse_c_int(ctx.arg(2)) != 0;
+        ctx.node.cron_paused = crate::commands::atoi(ctx.arg(2)) != 0;
         ctx.out.ok();
     } else {
         return Err(subcommand_syntax_error(ctx));
@@ -307,36 +307,6 @@ fn parse_c_double(bytes: &[u8]) -> f64 {
         .find_map(|len| text[..len].parse::<f64>().ok())
         .filter(|value| !value.is_nan())
         .unwrap_or(0.0)
-}
-
-/// C `atoi`: optional whitespace and sign, then digits; 0 when none.
-fn parse_c_int(bytes: &[u8]) -> i64 {
-    let mut rest = bytes
-        .iter()
-        .skip_while(|byte| byte.is_ascii_whitespace())
-        .peekable();
-    let negative = match rest.peek() {
-        Some(b'-') => {
-            rest.next();
-            true
-        }
-        Some(b'+') => {
-            rest.next();
-            false
-        }
-        _ => false,
-    };
-    let mut value: i64 = 0;
-    for byte in rest.take_while(|byte| byte.is_ascii_digit()) {
-        value = value
-            .saturating_mul(10)
-            .saturating_add(i64::from(byte - b'0'));
-    }
-    if negative {
-        -value
-    } else {
-        value
-    }
 }
 
 /// The DEBUG OBJECT status line (Redis's format; the address is a stable
@@ -697,10 +667,10 @@ mod tests {
         assert_eq!(parse_c_double(b"e5"), 0.0);
         assert_eq!(parse_c_double(b""), 0.0);
         assert_eq!(parse_c_double(b"nan"), 0.0);
-        assert_eq!(parse_c_int(b"12abc"), 12);
-        assert_eq!(parse_c_int(b" -3"), -3);
-        assert_eq!(parse_c_int(b"x"), 0);
-        assert_eq!(parse_c_int(b"99999999999999999999999"), i64::MAX);
+        assert_eq!(crate::commands::atoi(b"12abc"), 12);
+        assert_eq!(crate::commands::atoi(b" -3"), -3);
+        assert_eq!(crate::commands::atoi(b"x"), 0);
+        assert_eq!(crate::commands::atoi(b"99999999999999999999999"), i64::MAX);
     }
 
     #[test]
