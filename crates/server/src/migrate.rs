@@ -20,6 +20,9 @@ use shoal_engine::{MigrationIo, MigrationRequest};
 const CACHE_ITEMS: usize = 64;
 /// Redis `MIGRATE_SOCKET_CACHE_TTL`: idle cached connections close after this.
 const CACHE_TTL: Duration = Duration::from_secs(10);
+/// Longest timeout honoured (a year): far longer ones could not be added to
+/// an `Instant`.
+const MAX_TIMEOUT_MS: u64 = 365 * 24 * 3600 * 1000;
 /// Redis's `syncReadLine` buffer: longer reply lines are cut.
 const MAX_LINE_BYTES: usize = 1024;
 
@@ -66,7 +69,8 @@ impl MigrateSockets {
     /// timeout, and not once a RESTORE reply has been read).
     pub(crate) fn perform(&mut self, request: &MigrationRequest) -> MigrationIo {
         let name = format!("{}:{}", request.host, request.port);
-        let timeout = Duration::from_millis(request.timeout_ms.max(1));
+        // Redis takes any positive timeout; a deadline must stay an Instant.
+        let timeout = Duration::from_millis(request.timeout_ms.clamp(1, MAX_TIMEOUT_MS));
         let mut may_retry = true;
         loop {
             if !self.sockets.contains_key(&name) {

@@ -71,6 +71,21 @@ fn script(source: &Server) -> Vec<Frame> {
         &mut src,
         &["ECHO", if ttl_kept { "ttl kept" } else { "ttl lost" }],
     );
+    // The largest timeout there is.
+    run(&mut src, &["SET", "t", "1"]);
+    run(
+        &mut src,
+        &[
+            "MIGRATE",
+            "127.0.0.1",
+            &secured_port,
+            "t",
+            "0",
+            "9223372036854775807",
+            "AUTH",
+            "secret",
+        ],
+    );
     // The key exists there now: BUSYKEY, unless REPLACE.
     run(&mut src, &["SET", "k1", "again"]);
     run(
