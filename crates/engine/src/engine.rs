@@ -623,11 +623,16 @@ pub(crate) fn call(
         node.count_error(&error.kind());
         out.error_bytes(&error.to_bytes());
     }
-    // `expired` events of keys the command found expired that no event of
-    // its own published first (GET of an expired key). A subscriber running
-    // the command itself (RESP3) gets them after the reply, where Redis
-    // pushes them before: expiry happens inside the keyspace lookup here.
-    commands::pubsub::publish_key_events(node, Some((&*client, &mut *out)));
+    // `expired` and `keymiss` events of the command's lookups that no event
+    // of its own published first (GET of an expired key). Redis publishes
+    // them inside the lookup, before the reply is written, so a RESP3
+    // client subscribed to them gets its own pushes ahead of the reply:
+    // they go in at the reply's start.
+    if commands::pubsub::has_key_events(node) {
+        let reply = out.raw_mut().split_off(reply_start);
+        commands::pubsub::publish_key_events(node, Some((&*client, &mut *out)));
+        out.raw(&reply);
+    }
     // WATCH: a write that changed the dataset touches its keys (Redis
     // signalModifiedKey); free while nobody watches anything.
     if spec.flags.contains(Flags::WRITE) && node.watches.is_active() && node.dirty != dirty_before {

@@ -176,3 +176,67 @@ fn keyspace_notifications_match_redis() {
     );
     assert_eq!(render(&ours), render(&theirs));
 }
+
+/// Runs commands on a RESP3 connection subscribed to its own `expired` and
+/// `keymiss` events; returns each command's bytes, pushes included, read up
+/// to a PING marker sent after it.
+fn run_self_subscribed(port: u16) -> Vec<String> {
+    let mut raw = Raw::connect(port);
+    let mut transcript = Vec::new();
+    let run = |raw: &mut Raw, args: &[&str], index: usize| {
+        let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+        raw.command(&args);
+        let marker = format!("marker-{index}");
+        raw.command(&[b"PING", marker.as_bytes()]);
+        let end = format!("${}\r\n{marker}\r\n", marker.len()).into_bytes();
+        let mut bytes = Vec::new();
+        while !bytes.ends_with(&end) {
+            bytes.extend_from_slice(&raw.read_exact_bytes(1));
+        }
+        bytes.truncate(bytes.len() - end.len());
+        String::from_utf8_lossy(&bytes).replace("\r\n", " ")
+    };
+    let setup: &[&[&str]] = &[
+        &["FLUSHALL"],
+        &["HELLO", "3"],
+        &["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
+        &["CONFIG", "SET", "notify-keyspace-events", "Exm"],
+        &["SET", "a", "1"],
+        &["SET", "e1", "x", "PX", "5"],
+        &["SET", "e2", "x", "PX", "5"],
+        &["SET", "e3", "x", "PX", "5"],
+        &[
+            "SUBSCRIBE",
+            "__keyevent@0__:expired",
+            "__keyevent@0__:keymiss",
+        ],
+    ];
+    for (index, args) in setup.iter().enumerate() {
+        run(&mut raw, args, index);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let script: &[&[&str]] = &[
+        &["GET", "e1"],
+        &["GET", "missing"],
+        &["GET", "a"],
+        &["MGET", "a", "e2", "missing", "a"],
+        &["STRLEN", "nothing"],
+        &["GETRANGE", "e3", "0", "-1"],
+    ];
+    for (index, args) in script.iter().enumerate() {
+        transcript.push(run(&mut raw, args, 100 + index));
+    }
+    transcript
+}
+
+#[test]
+fn own_key_event_pushes_come_where_redis_puts_them() {
+    if !redis_tools_available("own_key_event_pushes_come_where_redis_puts_them") {
+        return;
+    }
+    let shoal = start_shoal(&["--enable-debug-command", "yes"]);
+    let redis = start_redis(&["--enable-debug-command", "yes"]);
+    let theirs = run_self_subscribed(redis.port);
+    assert!(theirs[0].starts_with(">3 $7 message "), "{theirs:?}");
+    assert_eq!(run_self_subscribed(shoal.port), theirs);
+}

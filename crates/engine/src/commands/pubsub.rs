@@ -563,6 +563,13 @@ fn reborrow<'a>(current: &'a mut Current<'_>) -> Current<'a> {
         .map(|(client, out)| (&**client, &mut **out))
 }
 
+/// True when the keyspace logged `expired` or `keymiss` events not yet
+/// published (never while nobody listens for them).
+pub(crate) fn has_key_events(node: &Node) -> bool {
+    wants_key_events(node.limits.keyspace_events)
+        && (0..node.keyspace.db_count()).any(|db| node.keyspace.db(db).has_key_events())
+}
+
 /// Publishes the `expired` and `keymiss` events the keyspace logged since
 /// the last call, in the order they happened.
 pub(crate) fn publish_key_events(node: &mut Node, mut current: Current<'_>) {

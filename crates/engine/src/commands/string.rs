@@ -546,6 +546,13 @@ fn mget(ctx: &mut Ctx<'_>) -> CommandResult {
             }
             None => {
                 node.stats.keyspace_misses += 1;
+                // Only a miss (or an expiry) logs events. Redis publishes
+                // them during the lookup: a RESP3 subscriber's own pushes
+                // sit inside the array, before this key's nil.
+                crate::commands::pubsub::publish_key_events(
+                    node,
+                    Some((&*ctx.client, &mut *ctx.out)),
+                );
                 ctx.out.null();
             }
         }
