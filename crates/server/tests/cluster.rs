@@ -379,3 +379,127 @@ fn reshard_moves_keys_from_redis_into_shoal_and_back_out() {
         "cluster check not clean after the reshard out of Shoal"
     );
 }
+
+/// Keys in every slot range, moved only by Shoal's own MIGRATE: a fourth
+/// primary joins, `--cluster rebalance --cluster-use-empty-masters` gives
+/// it a quarter of the slots with their keys, `--cluster reshard` empties
+/// it again and `--cluster del-node` removes it. No key is lost.
+#[test]
+fn rebalance_and_drain_an_all_shoal_cluster_without_losing_keys() {
+    if !redis_tools_available("rebalance_and_drain_an_all_shoal_cluster_without_losing_keys") {
+        return;
+    }
+    let nodes: Vec<Server> = (0..4)
+        .map(|_| start_cluster_node(Kind::Shoal, NODE_TIMEOUT_MS))
+        .collect();
+    let first_three: Vec<&Server> = nodes[..3].iter().collect();
+    create(&first_three);
+    wait_cluster_ok(&first_three);
+    let keys: Vec<String> = (0..300).map(|index| format!("key:{index}")).collect();
+    let port = nodes[0].port.to_string();
+    for key in &keys {
+        let (_, text) = cluster_cli(&["-c", "-p", &port, "set", key, &format!("v-{key}")]);
+        assert!(text.contains("OK"), "{text}");
+    }
+    let total_keys = |servers: &[Server]| -> u64 {
+        servers
+            .iter()
+            .map(|server| {
+                redis_cli(server.port, &["dbsize"])
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum()
+    };
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "add-node",
+        &address(&nodes[3]),
+        &address(&nodes[0]),
+    ]);
+    assert!(success, "add-node failed:\n{text}");
+    let all: Vec<&Server> = nodes.iter().collect();
+    assert!(
+        wait_until(Duration::from_secs(10), || all.iter().all(
+            |server| redis_cli(server.port, &["cluster", "nodes"])
+                .lines()
+                .count()
+                == 4
+        )),
+        "the new node did not join"
+    );
+    // redis-cli refuses to rebalance until every node agrees on the slots.
+    assert!(
+        wait_until(Duration::from_secs(10), || cluster_cli(&[
+            "--cluster",
+            "check",
+            &address(&nodes[0])
+        ])
+        .1
+        .contains("[OK] All nodes agree about slots configuration.")),
+        "the nodes never agreed about the slots"
+    );
+    // As with redis-server, a new primary answers CLUSTERDOWN (to the
+    // RESTORE-ASKING of a migration too) until its own state is ok.
+    wait_cluster_ok(&all);
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "rebalance",
+        &address(&nodes[0]),
+        "--cluster-use-empty-masters",
+    ]);
+    assert!(success, "rebalance failed:\n{text}");
+    let moved_in: u64 = redis_cli(nodes[3].port, &["dbsize"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(moved_in > 30, "only {moved_in} keys reached the new node");
+    assert_eq!(total_keys(&nodes), keys.len() as u64);
+
+    // Drain it: all its slots back to the first node, then remove it.
+    let slots = cluster_info_field(nodes[3].port, "cluster_slots_assigned");
+    let drained = my_id(nodes[3].port);
+    let owned: u64 = redis_cli(nodes[0].port, &["cluster", "nodes"])
+        .lines()
+        .find(|line| line.starts_with(&drained))
+        .map(|line| {
+            line.split(' ')
+                .skip(8)
+                .map(|range| match range.split_once('-') {
+                    Some((low, high)) => {
+                        high.parse::<u64>().unwrap() - low.parse::<u64>().unwrap() + 1
+                    }
+                    None => 1,
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    assert!(owned > 0, "the new node owns no slots ({slots})");
+    let (success, text) = cluster_cli(&[
+        "--cluster",
+        "reshard",
+        &address(&nodes[0]),
+        "--cluster-from",
+        &drained,
+        "--cluster-to",
+        &my_id(nodes[0].port),
+        "--cluster-slots",
+        &owned.to_string(),
+        "--cluster-yes",
+    ]);
+    assert!(success, "reshard failed:\n{text}");
+    assert_eq!(redis_cli(nodes[3].port, &["dbsize"]).trim(), "0");
+    let (success, text) = cluster_cli(&["--cluster", "del-node", &address(&nodes[0]), &drained]);
+    assert!(success, "del-node failed:\n{text}");
+    assert_eq!(total_keys(&nodes[..3]), keys.len() as u64);
+    for key in keys.iter().step_by(7) {
+        let (_, text) = cluster_cli(&["-c", "-p", &nodes[1].port.to_string(), "get", key]);
+        assert_eq!(text.trim(), format!("v-{key}"));
+    }
+    let clean = wait_until(Duration::from_secs(10), || {
+        let (success, text) = cluster_cli(&["--cluster", "check", &address(&nodes[0])]);
+        success && text.contains("[OK] All 16384 slots covered") && !text.contains("[WARNING]")
+    });
+    assert!(clean, "cluster check not clean after draining the node");
+}
