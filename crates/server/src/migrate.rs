@@ -216,14 +216,24 @@ fn exchange(
 fn read_line(socket: &mut CachedSocket, timeout: Duration) -> Result<Vec<u8>, Failure> {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(end) = socket.pending.iter().position(|&byte| byte == b'\n') {
+        let newline = socket
+            .pending
+            .iter()
+            .take(MAX_LINE_BYTES - 1)
+            .position(|&byte| byte == b'\n');
+        if let Some(end) = newline {
             let mut line: Vec<u8> = socket.pending.drain(..=end).collect();
             line.pop();
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            line.truncate(MAX_LINE_BYTES - 1);
             return Ok(line);
+        }
+        if socket.pending.len() >= MAX_LINE_BYTES - 1 {
+            // Like syncReadLine, a line that fills the buffer ends there; so
+            // a target that never sends a newline cannot make us buffer
+            // without bound.
+            return Ok(socket.pending.drain(..MAX_LINE_BYTES - 1).collect());
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -235,5 +245,98 @@ fn read_line(socket: &mut CachedSocket, timeout: Duration) -> Result<Vec<u8>, Fa
             0 => return Err(Failure { timed_out: false }),
             count => socket.pending.extend_from_slice(&chunk[..count]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::thread;
+
+    /// A MIGRATE of `keys` (set first) to 127.0.0.1:`port`, parked by a
+    /// test engine.
+    fn request(port: u16, keys: &[&str], timeout_ms: u64) -> MigrationRequest {
+        let mut node = shoal_engine::testing::TestNode::new();
+        for key in keys {
+            node.run(&format!("SET {key} value"));
+        }
+        let line = format!(
+            "MIGRATE 127.0.0.1 {port} \"\" 0 {timeout_ms} KEYS {}",
+            keys.join(" ")
+        );
+        node.run(&line);
+        *node.engine.take_migration().expect("a parked migration")
+    }
+
+    /// A target that reads the request, then answers `reply` and keeps the
+    /// connection open for a while.
+    fn fake_target(reply: Vec<u8>) -> u16 {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buffer = [0u8; 65536];
+                let _ = stream.read(&mut buffer);
+                let _ = stream.write_all(&reply);
+                thread::sleep(Duration::from_millis(500));
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn replies_are_read_as_lines_in_order() {
+        let port = fake_target(b"+OK\r\n-ERR no\r\n+OK\r\n".to_vec());
+        let mut sockets = MigrateSockets::default();
+        let io = sockets.perform(&request(port, &["a", "b"], 2000));
+        assert_eq!(
+            io,
+            MigrationIo::Replies {
+                selected: true,
+                lines: vec![b"+OK".to_vec(), b"-ERR no".to_vec(), b"+OK".to_vec()],
+                complete: true,
+            }
+        );
+    }
+
+    /// A target that never ends its line cannot make MIGRATE buffer without
+    /// bound: lines stop at Redis's 1023 bytes, and the missing replies time
+    /// out.
+    #[test]
+    fn an_endless_reply_line_is_cut_and_times_out() {
+        let port = fake_target(vec![b'x'; 100_000]);
+        let mut sockets = MigrateSockets::default();
+        let io = sockets.perform(&request(port, &["a"], 200));
+        let MigrationIo::Replies {
+            lines, complete, ..
+        } = io
+        else {
+            panic!("expected replies, got {io:?}");
+        };
+        assert!(lines.iter().all(|line| line.len() < MAX_LINE_BYTES));
+        assert_eq!(lines.len(), 2, "SELECT's and the RESTORE's lines");
+        assert!(complete);
+        assert!(sockets
+            .sockets
+            .values()
+            .all(|socket| socket.pending.len() < 4096 + MAX_LINE_BYTES));
+    }
+
+    #[test]
+    fn a_closed_port_is_a_write_failure_and_an_unusable_address_a_connect_failure() {
+        let port = {
+            let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+            listener.local_addr().expect("address").port()
+        };
+        let mut sockets = MigrateSockets::default();
+        assert_eq!(
+            sockets.perform(&request(port, &["a"], 500)),
+            MigrationIo::WriteFailed
+        );
+        let mut bad = request(port, &["a"], 500);
+        bad.port = 70_000;
+        assert_eq!(sockets.perform(&bad), MigrationIo::ConnectFailed);
+        assert!(sockets.sockets.is_empty());
     }
 }
