@@ -789,6 +789,8 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush",
     "latency-monitor-threshold",
+    "latency-tracking",
+    "latency-tracking-info-percentiles",
     "notify-keyspace-events",
     "rdbcompression",
     "slowlog-log-slower-than",

@@ -484,8 +484,16 @@ impl Engine {
         let Some(spec) = self.last_spec.take() else {
             return;
         };
+        let tracking = self.node.limits.latency_tracking;
         if let Some(stats) = self.node.stats.commands.get_mut(commands::full_name(spec)) {
             stats.usec += duration_us.max(0) as u64;
+            if tracking {
+                // Redis records `duration * 1000`: microseconds as ns.
+                stats
+                    .latency
+                    .get_or_insert_with(Box::default)
+                    .record(duration_us.max(0) as u64 * 1000);
+            }
         }
         if spec.flags.contains(Flags::SKIP_SLOWLOG) {
             return;

@@ -10,6 +10,7 @@ mod commands;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod latency_histogram;
 pub mod metrics;
 pub mod node;
 pub mod slowlog;

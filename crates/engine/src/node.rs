@@ -34,6 +34,8 @@ pub struct Limits {
     pub latency_monitor_threshold_ms: u64,
     /// `notify-keyspace-events` as `shoal_config::notify` bits (0 = off).
     pub keyspace_events: u32,
+    /// `latency-tracking`: per-command latency histograms are kept.
+    pub latency_tracking: bool,
 }
 
 impl Limits {
@@ -55,6 +57,7 @@ impl Limits {
             },
             latency_monitor_threshold_ms: config.get_i64("latency-monitor-threshold").max(0) as u64,
             keyspace_events: config.notify_keyspace_events(),
+            latency_tracking: config.get_bool("latency-tracking"),
         }
     }
 }
@@ -163,9 +166,12 @@ impl Watches {
     }
 }
 
-/// Per-command statistics (INFO commandstats).
-#[derive(Clone, Copy, Debug, Default)]
+/// Per-command statistics (INFO commandstats and latencystats).
+#[derive(Clone, Debug, Default)]
 pub struct CommandStats {
+    /// Latency distribution while `latency-tracking` is on (allocated on
+    /// the first recorded call).
+    pub latency: Option<Box<crate::latency_histogram::LatencyHistogram>>,
     /// Successful or failed executions.
     pub calls: u64,
     /// Microseconds spent.

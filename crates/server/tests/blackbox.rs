@@ -533,3 +533,55 @@ fn config_set_port_moves_the_listener_like_redis() {
         )
     );
 }
+
+/// INFO latencystats has Redis's field names and value shape (the values
+/// themselves are timings, and Redis lists commands in its hash table's
+/// order, so lines are compared sorted).
+#[test]
+fn latencystats_have_redis_shape() {
+    if !redis_tools_available("latencystats_have_redis_shape") {
+        return;
+    }
+    let shoal = start_shoal(&[]);
+    let redis = common::start_redis(&[]);
+    let shape = |port: u16| -> Vec<String> {
+        let mut raw = Raw::connect(port);
+        raw.call(&["CONFIG", "RESETSTAT"]);
+        raw.call(&["SET", "k", "v"]);
+        raw.call(&["GET", "k"]);
+        raw.call(&[
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "50 99.9",
+        ]);
+        let Frame::Bulk(info) = raw.call(&["INFO", "latencystats"]) else {
+            panic!("INFO replies a bulk string");
+        };
+        String::from_utf8_lossy(&info)
+            .lines()
+            .map(|line| {
+                // Every run of digits becomes N: the timings differ, the
+                // shape must not.
+                let mut out = String::new();
+                for c in line.chars() {
+                    if !c.is_ascii_digit() {
+                        out.push(c);
+                    } else if !out.ends_with('N') {
+                        out.push('N');
+                    }
+                }
+                out
+            })
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
+            .collect()
+    };
+    let ours = shape(shoal.port);
+    assert!(
+        ours.iter()
+            .any(|line| *line == "latency_percentiles_usec_get:pN=N.N,pN.N=N.N"),
+        "{ours:?}"
+    );
+    assert_eq!(ours, shape(redis.port));
+}

@@ -1055,7 +1055,7 @@ mod tests {
             .stats
             .commands
             .get(name)
-            .copied()
+            .cloned()
             .unwrap_or_default();
         (stats.calls, stats.rejected_calls, stats.failed_calls)
     }

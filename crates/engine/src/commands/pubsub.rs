@@ -1253,7 +1253,7 @@ mod tests {
         h.exec(a, "sunsubscribe");
         assert_eq!(text(&h.exec(a, "get x")), "$-1\r\n");
         // Rejections count as rejected calls of the command.
-        let stats = h.engine.node.stats.commands.get("get").copied();
+        let stats = h.engine.node.stats.commands.get("get").cloned();
         assert_eq!(stats.map(|s| (s.rejected_calls, s.calls)), Some((3, 2)));
     }
 

@@ -834,7 +834,7 @@ mod tests {
         assert_eq!(raw(&mut node, "GET k"), "$-1\r\n");
         // Outside MULTI too (Redis rejects EXEC the same way there).
         assert_eq!(raw(&mut node, "EXEC foo"), abort);
-        let stats = node.engine.node.stats.commands.get("exec").copied();
+        let stats = node.engine.node.stats.commands.get("exec").cloned();
         assert_eq!(stats.map(|stats| stats.rejected_calls), Some(2));
         assert_eq!(
             node.engine.node.stats.error_counts.get("EXECABORT"),
@@ -1340,7 +1340,7 @@ mod tests {
             "*2\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n+PONG\r\n"
         );
         assert!(node.engine.node.monitors.is_empty());
-        let monitor = node.engine.node.stats.commands.get("monitor").copied();
+        let monitor = node.engine.node.stats.commands.get("monitor").cloned();
         assert_eq!(
             monitor.map(|stats| (stats.calls, stats.failed_calls)),
             Some((1, 1))
@@ -1522,7 +1522,7 @@ mod tests {
         // The transaction is gone; nothing ran.
         assert_eq!(raw(&mut node, "EXEC"), "-ERR EXEC without MULTI\r\n");
         assert_eq!(raw(&mut node, "GET hello"), "$-1\r\n");
-        let stats = node.engine.node.stats.commands.get("exec").copied();
+        let stats = node.engine.node.stats.commands.get("exec").cloned();
         assert_eq!(stats.map(|stats| stats.rejected_calls), Some(1));
         // A slot lost between queueing and EXEC.
         assert_eq!(raw(&mut node, "MULTI"), "+OK\r\n");

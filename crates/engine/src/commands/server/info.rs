@@ -154,9 +154,7 @@ fn render(ctx: &mut Ctx<'_>, selection: &Selection) -> String {
         }
     }
     if selection.wants("latencystats") {
-        // Redis prints per-command latency percentiles from HDR histograms,
-        // which Shoal does not keep yet: the section is just its header.
-        text.header("Latencystats");
+        latencystats_section(&mut text, ctx.node);
     }
     if selection.wants("cluster") {
         text.header("Cluster");
@@ -678,6 +676,32 @@ fn commandstats_section(text: &mut Text, node: &Node) {
     }
 }
 
+/// `latency_percentiles_usec_<command>:p50=…,p99=…` for every command with
+/// recorded latencies, at the `latency-tracking-info-percentiles`.
+fn latencystats_section(text: &mut Text, node: &Node) {
+    text.header("Latencystats");
+    let percentiles = node.config.latency_tracking_info_percentiles();
+    for (name, stats) in &node.stats.commands {
+        let Some(histogram) = stats.latency.as_deref() else {
+            continue;
+        };
+        let values: Vec<String> = percentiles
+            .iter()
+            .map(|&percentile| {
+                // Redis prints the percentile with "%f" and trims the zeros.
+                let label = format!("{percentile:.6}");
+                let label = label.trim_end_matches('0').trim_end_matches('.');
+                let micros = histogram.value_at_percentile(percentile) as f64 / 1000.0;
+                format!("p{label}={micros:.3}")
+            })
+            .collect();
+        text.field(
+            &format!("latency_percentiles_usec_{name}"),
+            values.join(","),
+        );
+    }
+}
+
 fn keyspace_section(text: &mut Text, node: &Node) {
     text.header("Keyspace");
     for index in 0..node.keyspace.db_count() {
@@ -987,6 +1011,42 @@ mod tests {
             "calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"
         );
         assert_eq!(value_of(&text, "errorstat_ERR"), "count=2");
+    }
+
+    /// Durations land in HDR buckets as in Redis (30 us prints 30.079); the
+    /// percentiles follow `latency-tracking-info-percentiles`; RESETSTAT and
+    /// `latency-tracking no` clear and stop it.
+    #[test]
+    fn latencystats_print_recorded_percentiles() {
+        let mut node = TestNode::new();
+        node.run("SET k v");
+        node.record_duration(30);
+        node.run("GET k");
+        node.record_duration(1);
+        node.run("GET k");
+        node.record_duration(82);
+        let text = text_of(node.run("INFO latencystats"));
+        assert_eq!(
+            value_of(&text, "latency_percentiles_usec_set"),
+            "p50=30.079,p99=30.079,p99.9=30.079"
+        );
+        assert_eq!(
+            value_of(&text, "latency_percentiles_usec_get"),
+            "p50=1.003,p99=82.431,p99.9=82.431"
+        );
+        node.run("CONFIG SET latency-tracking-info-percentiles \"0 12.5 100\"");
+        let text = text_of(node.run("INFO latencystats"));
+        assert_eq!(
+            value_of(&text, "latency_percentiles_usec_get"),
+            "p0=1.000,p12.5=1.003,p100=82.431"
+        );
+        node.run("CONFIG RESETSTAT");
+        node.run("CONFIG SET latency-tracking no");
+        node.run("GET k");
+        node.record_duration(5);
+        let text = text_of(node.run("INFO latencystats"));
+        assert!(!text.contains("latency_percentiles_usec_"), "{text}");
+        assert!(text.starts_with("# Latencystats"), "{text}");
     }
 
     #[test]
