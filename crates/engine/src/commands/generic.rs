@@ -30,6 +30,13 @@ const KEYSPACE_WRITE_FAST_DANGEROUS: &[&str] = &["keyspace", "write", "fast", "d
 const WRITE_FAST: Flags = Flags::WRITE.with(Flags::FAST);
 const READONLY_FAST: Flags = Flags::READONLY.with(Flags::FAST);
 
+/// RESTORE's and RESTORE-ASKING's documented complexity (COMMAND DOCS).
+const RESTORE_COMPLEXITY: &str = "O(1) to create the new key and additional O(N*M) to reconstruct \
+     the serialized value, where N is the number of Redis objects composing the value and M their \
+     average size. For small string values the time complexity is thus O(1)+O(1*M) where M is \
+     small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because \
+     inserting values into sorted sets is O(log(N)).";
+
 /// Keys at arguments 1 and 2 (RENAME, COPY).
 const TWO_KEYS: KeySpec = KeySpec::Range {
     first: 1,
@@ -297,12 +304,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         summary: "Create a key using the provided serialized value, previously obtained using \
                   DUMP.",
         since: "2.6.0",
-        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the \
-                     serialized value, where N is the number of Redis objects composing the \
-                     value and M their average size. For small string values the time \
-                     complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
-                     for sorted set values the complexity is O(N*M*log(N)) because inserting \
-                     values into sorted sets is O(log(N)).",
+        complexity: RESTORE_COMPLEXITY,
         handler: Some(restore),
         ..CommandSpec::DEFAULT
     },
@@ -315,12 +317,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         group: "server",
         summary: "An internal command for migrating keys in a cluster",
         since: "3.0.0",
-        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the \
-                     serialized value, where N is the number of Redis objects composing the \
-                     value and M their average size. For small string values the time \
-                     complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However \
-                     for sorted set values the complexity is O(N*M*log(N)) because inserting \
-                     values into sorted sets is O(log(N)).",
+        complexity: RESTORE_COMPLEXITY,
         handler: Some(restore),
         ..CommandSpec::DEFAULT
     },
