@@ -1,6 +1,7 @@
 //! DEBUG (Redis `debugCommand`): the subset test suites and tools rely on —
 //! HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, DIGEST, DIGEST-VALUE, RELOAD,
-//! CHANGE-REPL-ID, POPULATE, PROTOCOL, ERROR, LOG and PAUSE-CRON — gated by
+//! CHANGE-REPL-ID, POPULATE, PROTOCOL, ERROR, LOG, PAUSE-CRON,
+//! DROP-CLUSTER-PACKET-FILTER and CLUSTERLINK KILL — gated by
 //! `enable-debug-command` exactly as Redis gates it.
 //!
 //! It never blocks or sleeps itself (DEBUG SLEEP queues
@@ -116,12 +117,55 @@ pub(super) fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
         let text = format!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
         ctx.node.effects.push(Effect::LogWarning(text));
         ctx.out.ok();
+    } else if is("DROP-CLUSTER-PACKET-FILTER") && argc == 3 {
+        let packet_type = ctx.arg_i64(2)?;
+        if let Some(state) = ctx.node.cluster.as_mut() {
+            // -1 (or any code no message has) drops nothing.
+            state.set_drop_packet_filter(u16::try_from(packet_type).ok());
+        }
+        ctx.out.ok();
+    } else if is("CLUSTERLINK") && argc == 5 && ctx.arg_is(2, "KILL") {
+        cluster_link_kill(ctx)?;
     } else if is("PAUSE-CRON") && argc == 3 {
         ctx.node.cron_paused = crate::commands::atoi(ctx.arg(2)) != 0;
         ctx.out.ok();
     } else {
         return Err(subcommand_syntax_error(ctx));
     }
+    Ok(())
+}
+
+/// DEBUG CLUSTERLINK KILL to|from|all <node-id>: closes our outbound and/or
+/// inbound bus link with a node; the cron and the peer build them again.
+fn cluster_link_kill(ctx: &mut Ctx<'_>) -> CommandResult {
+    let now_ms = ctx.now_ms;
+    let id = String::from_utf8_lossy(ctx.arg(4)).into_owned();
+    let direction = ctx.arg(3).to_ascii_lowercase();
+    let Some(state) = ctx.node.cluster.as_mut() else {
+        return Err(CommandError::err(
+            "Debug option only available for cluster mode enabled setup!",
+        ));
+    };
+    // The node is looked up before the direction is checked, as in Redis.
+    state
+        .debug_kill_links(now_ms, &id, false, false)
+        .map_err(CommandError::Custom)?;
+    let (outbound, inbound) = match &direction[..] {
+        b"to" => (true, false),
+        b"from" => (false, true),
+        b"all" => (true, true),
+        // Redis 7.0 follows this error with a stray +OK (two replies to one
+        // command); one reply keeps clients in step.
+        _ => {
+            return Err(CommandError::Bytes(
+                [&b"ERR Unknown direction "[..], ctx.arg(3)].concat(),
+            ))
+        }
+    };
+    state
+        .debug_kill_links(now_ms, &id, outbound, inbound)
+        .map_err(CommandError::Custom)?;
+    ctx.out.ok();
     Ok(())
 }
 
@@ -244,10 +288,14 @@ fn debug_help(ctx: &mut Ctx<'_>) {
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
+        "CLUSTERLINK KILL <to|from|all> <node-id>",
+        "    Kills the link based on the direction to/from (both) with the provided node.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "DROP-CLUSTER-PACKET-FILTER <packet-type>",
+        "    Drop all packets that match the filtered type. Set to -1 allow all packets.",
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
@@ -686,7 +734,7 @@ mod tests {
         let Frame::Array(help) = node.run("DEBUG HELP") else {
             panic!("array")
         };
-        assert_eq!(help.len(), 47);
+        assert_eq!(help.len(), 51);
         assert_eq!(
             node.run("debug nosuch a"),
             error(
@@ -769,5 +817,42 @@ mod tests {
             .engine
             .take_effects()
             .contains(&Effect::LogWarning("DEBUG LOG: hi there".to_string())));
+    }
+
+    /// DEBUG CLUSTERLINK KILL and DROP-CLUSTER-PACKET-FILTER on a cluster
+    /// node: Redis's checks in Redis's order.
+    #[test]
+    fn cluster_link_kill_and_packet_filter() {
+        use shoal_cluster::state::{ClusterConfig, ClusterState};
+        let mut node = node_with_debug("yes");
+        assert_eq!(
+            node.run("DEBUG CLUSTERLINK KILL all abc"),
+            error("ERR Debug option only available for cluster mode enabled setup!")
+        );
+        let id = "93d07cd6562769b8c6111a8d2ff604ddaa855879";
+        let state = ClusterState::new(
+            ClusterConfig::default(),
+            shoal_cluster::bus::NodeId::parse(id),
+            node.now_ms,
+            11,
+        );
+        node.engine.node.cluster = Some(state);
+        assert_eq!(
+            node.run("DEBUG CLUSTERLINK KILL sideways abc"),
+            error("ERR Unknown node abc")
+        );
+        assert_eq!(
+            node.run(&format!("DEBUG CLUSTERLINK KILL sideways {id}")),
+            error("ERR Unknown direction sideways")
+        );
+        assert_eq!(
+            node.run(&format!("DEBUG CLUSTERLINK KILL all {id}")),
+            simple("OK")
+        );
+        assert_eq!(node.run("DEBUG DROP-CLUSTER-PACKET-FILTER 1"), simple("OK"));
+        assert_eq!(
+            node.run("DEBUG DROP-CLUSTER-PACKET-FILTER -1"),
+            simple("OK")
+        );
     }
 }
