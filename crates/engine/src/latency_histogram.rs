@@ -114,6 +114,49 @@ impl LatencyHistogram {
     pub fn total(&self) -> u64 {
         self.total
     }
+
+    /// LATENCY HISTOGRAM's `histogram_usec` (Redis `fillCommandCDF`): the
+    /// steps of hdr_histogram's logarithmic iterator (first step 1024 ns,
+    /// doubling) as (microseconds, cumulative calls), keeping only steps
+    /// where the cumulative count grew. A step is reported at the first
+    /// bucket at or past its level, counting that bucket and naming its
+    /// highest value.
+    pub fn cumulative_steps(&self) -> Vec<(u64, u64)> {
+        let mut steps = Vec::new();
+        let mut level: u64 = 1024;
+        let mut index: Option<usize> = None;
+        let (mut value, mut highest, mut cumulative, mut reported) = (0u64, 0u64, 0u64, 0u64);
+        loop {
+            let next_index = index.map_or(0, |index| index + 1);
+            let more_values = next_index < COUNTS_LEN
+                && value_at_index(next_index) > lowest_equivalent_value(level);
+            if cumulative >= self.total && !more_values {
+                return steps;
+            }
+            // Walk to the first bucket at or past the level.
+            while value < lowest_equivalent_value(level) {
+                let next = index.map_or(0, |index| index + 1);
+                let Some(&count) = self.counts.get(next) else {
+                    return steps;
+                };
+                index = Some(next);
+                cumulative += count;
+                value = value_at_index(next);
+                highest = highest_equivalent_value(value);
+            }
+            if cumulative > reported {
+                steps.push((highest / 1000, cumulative));
+            }
+            reported = cumulative;
+            level = level.saturating_mul(2);
+        }
+    }
+}
+
+/// The smallest value in the same bucket as `value`.
+fn lowest_equivalent_value(value: u64) -> u64 {
+    let bucket = bucket_index(value);
+    (value >> bucket) << bucket
 }
 
 #[cfg(test)]
@@ -151,6 +194,25 @@ mod tests {
             highest_equivalent_value(MAX_VALUE_NS)
         );
         assert_eq!(LatencyHistogram::default().value_at_percentile(50.0), 0);
+    }
+
+    /// Three SETs of 5-7 us on redis-server print `histogram_usec {8: 3}`;
+    /// steps with no new calls are left out.
+    #[test]
+    fn cumulative_steps_follow_the_log_iterator() {
+        let mut histogram = LatencyHistogram::default();
+        assert!(histogram.cumulative_steps().is_empty());
+        for value in [5_000, 6_000, 7_000] {
+            histogram.record(value);
+        }
+        assert_eq!(histogram.cumulative_steps(), vec![(8, 3)]);
+        histogram.record(500);
+        histogram.record(1_500);
+        histogram.record(1_000_000);
+        assert_eq!(
+            histogram.cumulative_steps(),
+            vec![(1, 1), (2, 2), (8, 5), (1056, 6)]
+        );
     }
 
     #[test]
