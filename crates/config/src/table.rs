@@ -792,6 +792,7 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "latency-tracking",
     "latency-tracking-info-percentiles",
     "notify-keyspace-events",
+    "pidfile",
     "rdbcompression",
     "slowlog-log-slower-than",
     "slowlog-max-len",

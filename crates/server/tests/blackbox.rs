@@ -599,3 +599,17 @@ fn latencystats_have_redis_shape() {
     );
     assert_eq!(ours, shape(redis.port));
 }
+
+/// `pidfile`: written with the process id at startup, removed at shutdown.
+#[test]
+fn pidfile_is_written_and_removed() {
+    let path = std::env::temp_dir().join(format!("shoal-pidfile-{}.pid", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let path_text = path.display().to_string();
+    let mut server = start_shoal(&["--pidfile", &path_text]);
+    let written = std::fs::read_to_string(&path).expect("pidfile written");
+    assert_eq!(written, format!("{}\n", server.child.id()));
+    Raw::connect(server.port).send(b"SHUTDOWN NOSAVE\r\n");
+    let _ = server.child.wait();
+    assert!(!path.exists(), "pidfile left behind");
+}
