@@ -319,8 +319,20 @@ fn cpu_report() -> CpuReport {
     }
 }
 
+/// Redis's default pidfile for a daemonized server that names none.
+const DEFAULT_PIDFILE: &str = "/var/run/redis.pid";
+
 /// Runs the server until shutdown.
 pub(crate) fn run(config: Config, config_file: Option<String>) -> ExitCode {
+    // `daemonize yes` (Redis `daemonize()`): fork and detach with stdio on
+    // /dev/null before anything else starts, while the process has a
+    // single thread; a daemon always writes a pidfile.
+    if config.get_bool("daemonize") {
+        if let Err(error) = nix::unistd::daemon(true, false) {
+            eprintln!("Failed to daemonize: {error}");
+            return ExitCode::from(1);
+        }
+    }
     logging::configure(
         &config.get_str("logfile"),
         Level::parse(&config.get_str("loglevel")),
@@ -428,7 +440,10 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     let port = config.get_i64("port").clamp(0, 65535) as u16;
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
     let hz = config.get_i64("hz").clamp(1, 500) as u64;
-    let pidfile = config.get_str("pidfile");
+    let mut pidfile = config.get_str("pidfile");
+    if pidfile.is_empty() && config.get_bool("daemonize") {
+        pidfile = DEFAULT_PIDFILE.to_string();
+    }
     let listeners = match bind_client_listeners(&config) {
         Ok(listeners) => listeners,
         Err((address, error)) => {
@@ -520,7 +535,12 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
         crate::cluster_bus::start(&shared, bus_listeners);
     }
     if !pidfile.is_empty() {
-        let _ = std::fs::write(&pidfile, format!("{}\n", std::process::id()));
+        if let Err(error) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            logging::log(
+                Level::Warning,
+                &format!("Failed to write PID file: {error}"),
+            );
+        }
     }
     logging::log(Level::Notice, "Server initialized");
     shared.install_client_listeners(listeners);

@@ -613,3 +613,74 @@ fn pidfile_is_written_and_removed() {
     let _ = server.child.wait();
     assert!(!path.exists(), "pidfile left behind");
 }
+
+/// `daemonize yes`: the started process returns at once and the server
+/// keeps running detached, its pid in the pidfile, until SHUTDOWN.
+#[test]
+fn daemonize_detaches_and_writes_the_pidfile() {
+    let port = common::free_port();
+    let dir = std::env::temp_dir().join(format!("shoal-daemon-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let pidfile = dir.join("shoal.pid");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_shoal-server"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            &pidfile.display().to_string(),
+            "--logfile",
+            &dir.join("log").display().to_string(),
+        ])
+        .current_dir(&dir)
+        .status()
+        .expect("spawn shoal-server");
+    assert!(status.success(), "the launching process failed: {status}");
+    // The daemon is ours to stop, whatever happens below.
+    struct Daemon(Option<i32>);
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            if let Some(pid) = self.0 {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            }
+        }
+    }
+    let mut daemon = Daemon(None);
+    assert!(
+        wait_until(Duration::from_secs(10), || std::fs::read_to_string(
+            &pidfile
+        )
+        .is_ok_and(|text| text.ends_with('\n'))),
+        "no pidfile"
+    );
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("pidfile")
+        .trim()
+        .parse()
+        .expect("a pid");
+    daemon.0 = Some(pid);
+    assert!(wait_until(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    }));
+    let mut client = Raw::connect(port);
+    assert_eq!(client.call(&["PING"]), Frame::Simple("PONG".into()));
+    client.send(b"SHUTDOWN NOSAVE\r\n");
+    assert!(
+        wait_until(Duration::from_secs(10), || !std::path::Path::new(&format!(
+            "/proc/{pid}"
+        ))
+        .exists()),
+        "the daemon did not exit"
+    );
+    daemon.0 = None;
+    assert!(!pidfile.exists(), "pidfile left behind");
+    let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+    assert!(log.contains("Ready to accept connections"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
