@@ -44,6 +44,31 @@ pub enum ExecOutcome {
 /// Error text when `maxclients` is reached.
 pub const MAX_CLIENTS_ERROR: &str = "ERR max number of clients reached";
 
+/// Error text for a non-loopback client while `protected-mode` is on and no
+/// password is set (Redis 7.0 `clientAcceptHandler`, verbatim).
+pub const PROTECTED_MODE_ERROR: &str = "DENIED Redis is running in protected mode because \
+    protected mode is enabled and no password is set for the default user. In this mode \
+    connections are only accepted from the loopback interface. If you want to connect from \
+    external computers to Redis you may adopt one of the following solutions: 1) Just disable \
+    protected mode sending the command 'CONFIG SET protected-mode no' from the loopback \
+    interface by connecting to Redis from the same host the server is running, however MAKE \
+    SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make \
+    this change permanent. 2) Alternatively you can just disable the protected mode by editing \
+    the Redis configuration file, and setting the protected mode option to 'no', and then \
+    restarting the server. 3) If you started the server manually just for testing, restart it \
+    with the '--protected-mode no' option. 4) Setup a an authentication password for the \
+    default user. NOTE: You only need to do one of the above things in order for the server to \
+    start accepting connections from the outside.";
+
+/// Redis's test for a local client: the peer is exactly 127.0.0.1 or ::1.
+fn is_loopback_peer(peer_addr: &str) -> bool {
+    match peer_addr.parse::<std::net::SocketAddr>() {
+        Ok(std::net::SocketAddr::V4(address)) => *address.ip() == std::net::Ipv4Addr::LOCALHOST,
+        Ok(std::net::SocketAddr::V6(address)) => *address.ip() == std::net::Ipv6Addr::LOCALHOST,
+        Err(_) => false,
+    }
+}
+
 /// One node's engine.
 pub struct Engine {
     /// All state.
@@ -76,9 +101,16 @@ impl Engine {
             self.node.stats.rejected_connections += 1;
             return Err(MAX_CLIENTS_ERROR);
         }
+        let password_required = !self.node.config.get_str("requirepass").is_empty();
+        if self.node.config.get_bool("protected-mode")
+            && !password_required
+            && !is_loopback_peer(&info.peer_addr)
+        {
+            self.node.stats.rejected_connections += 1;
+            return Err(PROTECTED_MODE_ERROR);
+        }
         let id = self.node.next_client_id;
         self.node.next_client_id += 1;
-        let password_required = !self.node.config.get_str("requirepass").is_empty();
         self.node
             .clients
             .insert(Box::new(Client::new(id, info, now_ms, password_required)));
@@ -671,6 +703,8 @@ fn feed_monitors(node: &mut Node, client: &Client, args: &[Bytes], now_us: i64) 
 mod tests {
     use bytes::Bytes;
 
+    use super::PROTECTED_MODE_ERROR;
+    use crate::client::ConnectInfo;
     use crate::testing::{bulk, TestNode};
 
     fn request(words: &[&str]) -> Vec<Bytes> {
@@ -678,6 +712,40 @@ mod tests {
             .iter()
             .map(|word| Bytes::from(word.to_string()))
             .collect()
+    }
+
+    /// Protected mode (on by default, no password): only 127.0.0.1 and ::1
+    /// may connect, exactly as Redis compares the peer address.
+    #[test]
+    fn protected_mode_admits_only_loopback_peers_without_a_password() {
+        let mut node = TestNode::new();
+        let try_peer = |node: &mut TestNode, peer: &str| {
+            let info = ConnectInfo {
+                peer_addr: peer.into(),
+                ..ConnectInfo::default()
+            };
+            node.engine.connect(info, node.now_ms)
+        };
+        for peer in [
+            "192.0.2.9:5000",
+            "127.0.0.2:5000",
+            "[::ffff:127.0.0.1]:5000",
+            "",
+        ] {
+            assert_eq!(
+                try_peer(&mut node, peer),
+                Err(PROTECTED_MODE_ERROR),
+                "{peer}"
+            );
+        }
+        assert_eq!(node.engine.node.stats.rejected_connections, 4);
+        assert!(try_peer(&mut node, "127.0.0.1:5000").is_ok());
+        assert!(try_peer(&mut node, "[::1]:5000").is_ok());
+        node.run("CONFIG SET requirepass secret");
+        assert!(try_peer(&mut node, "192.0.2.9:5000").is_ok());
+        node.run("CONFIG SET requirepass \"\"");
+        node.run("CONFIG SET protected-mode no");
+        assert!(try_peer(&mut node, "192.0.2.9:5000").is_ok());
     }
 
     /// Prefetching is a hint over any input: unknown commands, containers,

@@ -684,3 +684,53 @@ fn daemonize_detaches_and_writes_the_pidfile() {
     assert!(log.contains("Ready to accept connections"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// This machine's address on its default route, if it has one that is not
+/// loopback (a UDP "connect" sends nothing).
+fn non_loopback_ipv4() -> Option<std::net::Ipv4Addr> {
+    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    socket.connect(("192.0.2.1", 9)).ok()?;
+    match socket.local_addr().ok()?.ip() {
+        std::net::IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_unspecified() => Some(ip),
+        _ => None,
+    }
+}
+
+/// Protected mode: with no password, a client from a non-loopback address
+/// gets Redis's DENIED text and is disconnected; loopback clients are
+/// served. The same bytes as redis-server.
+#[test]
+fn protected_mode_denies_remote_clients_like_redis() {
+    if !redis_tools_available("protected_mode_denies_remote_clients_like_redis") {
+        return;
+    }
+    let Some(ip) = non_loopback_ipv4() else {
+        eprintln!("\n*** SKIPPED protected_mode_denies_remote_clients_like_redis: no non-loopback IPv4 address ***\n");
+        return;
+    };
+    let bind = format!("127.0.0.1 {ip}");
+    let shoal = start_shoal(&["--bind", &bind]);
+    let redis = common::start_redis(&["--bind", &bind]);
+    let denied = |port: u16| -> Vec<u8> {
+        use std::io::Read;
+        let mut stream = std::net::TcpStream::connect((ip, port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let _ = stream.write_all(b"PING\r\n");
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        bytes
+    };
+    let ours = denied(shoal.port);
+    assert!(ours.starts_with(b"-DENIED Redis is running in protected mode"));
+    assert_eq!(ours, denied(redis.port));
+    assert_eq!(
+        Raw::connect(shoal.port).call(&["PING"]),
+        Frame::Simple("PONG".into())
+    );
+    let Frame::Bulk(stats) = Raw::connect(shoal.port).call(&["INFO", "stats"]) else {
+        panic!("INFO replies a bulk string");
+    };
+    assert!(String::from_utf8_lossy(&stats).contains("rejected_connections:1"));
+}

@@ -931,9 +931,13 @@ mod tests {
         }
 
         fn connect(&mut self) -> ClientId {
-            let connected = self
-                .engine
-                .connect(ConnectInfo::default(), self.now_us / 1000);
+            let connected = self.engine.connect(
+                ConnectInfo {
+                    peer_addr: "127.0.0.1:50001".into(),
+                    ..ConnectInfo::default()
+                },
+                self.now_us / 1000,
+            );
             connected.expect("connect")
         }
 

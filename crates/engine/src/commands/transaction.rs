@@ -712,7 +712,13 @@ mod tests {
     /// Connects a second client.
     fn connect(node: &mut TestNode) -> ClientId {
         let now_ms = node.now_ms;
-        match node.engine.connect(ConnectInfo::default(), now_ms) {
+        match node.engine.connect(
+            ConnectInfo {
+                peer_addr: "127.0.0.1:50001".into(),
+                ..ConnectInfo::default()
+            },
+            now_ms,
+        ) {
             Ok(id) => id,
             Err(error) => panic!("connect: {error}"),
         }

@@ -464,6 +464,7 @@ mod tests {
             .expect("valid configuration");
         let mut node = TestNode::with_config(config);
         assert_eq!(node.run("CONFIG SET dir /"), simple("OK"));
+        assert_eq!(node.run("CONFIG SET protected-mode no"), simple("OK"));
         let remote = node
             .engine
             .connect(

@@ -561,6 +561,8 @@ mod tests {
     fn local_allows_loopback_only() {
         let mut node = node_with_debug("local");
         assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 1"), simple("OK"));
+        // Remote clients need protected mode off (no password is set).
+        assert_eq!(node.run("CONFIG SET protected-mode no"), simple("OK"));
         let remote = node
             .engine
             .connect(
@@ -575,6 +577,7 @@ mod tests {
         node.client = remote;
         assert_eq!(node.run("DEBUG SET-ACTIVE-EXPIRE 1"), error(REFUSED));
         let mut node = node_with_debug("yes");
+        assert_eq!(node.run("CONFIG SET protected-mode no"), simple("OK"));
         node.client = node
             .engine
             .connect(
