@@ -64,6 +64,10 @@ impl Drop for Registration {
 /// Serves one accepted connection until it closes.
 pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
+    let keepalive_seconds = shared.engine.borrow().node.config.get_i64("tcp-keepalive");
+    if keepalive_seconds > 0 {
+        set_keepalive(&stream, keepalive_seconds);
+    }
     let local = stream
         .local_addr()
         .map(|address| address.to_string())
@@ -106,6 +110,18 @@ pub(crate) async fn serve(shared: Rc<Shared>, mut stream: TcpStream, peer: Socke
         batch: Vec::with_capacity(PREFETCH_BATCH),
     };
     session.run(&mut stream).await;
+}
+
+/// `tcp-keepalive` (Redis `anetKeepAlive`): the first probe after
+/// `interval` idle seconds, then one every interval/3, three in all.
+fn set_keepalive(stream: &TcpStream, interval_seconds: i64) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let interval = interval_seconds.clamp(1, i64::from(i32::MAX)) as u32;
+    // Best effort, as in Redis: a socket that refuses keeps working.
+    let _ = setsockopt(stream, sockopt::KeepAlive, &true);
+    let _ = setsockopt(stream, sockopt::TcpKeepIdle, &interval);
+    let _ = setsockopt(stream, sockopt::TcpKeepInterval, &(interval / 3).max(1));
+    let _ = setsockopt(stream, sockopt::TcpKeepCount, &3);
 }
 
 /// Writes all of `bytes`, unless the connection is killed first (CLIENT

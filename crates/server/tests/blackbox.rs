@@ -734,3 +734,31 @@ fn protected_mode_denies_remote_clients_like_redis() {
     };
     assert!(String::from_utf8_lossy(&stats).contains("rejected_connections:1"));
 }
+
+/// `tcp-keepalive`: accepted client sockets probe after the configured idle
+/// time (seen in `ss` as a keepalive timer), and not at all with 0.
+#[test]
+fn tcp_keepalive_arms_the_socket_timer() {
+    let ss_works = std::process::Command::new("ss")
+        .arg("-V")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !ss_works {
+        eprintln!("\n*** SKIPPED tcp_keepalive_arms_the_socket_timer: `ss` not installed ***\n");
+        return;
+    }
+    let timer_of = |keepalive: &str| -> String {
+        let server = start_shoal(&["--tcp-keepalive", keepalive]);
+        let mut client = Raw::connect(server.port);
+        assert_eq!(client.call(&["PING"]), Frame::Simple("PONG".into()));
+        let output = std::process::Command::new("ss")
+            .args(["-tnoH", "state", "established"])
+            .arg(format!("( sport = :{} )", server.port))
+            .output()
+            .expect("ss");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let armed = timer_of("60");
+    assert!(armed.contains("timer:(keepalive,"), "{armed}");
+    assert!(!timer_of("0").contains("keepalive"));
+}
