@@ -60,15 +60,6 @@ pub const PROTECTED_MODE_ERROR: &str = "DENIED Redis is running in protected mod
     default user. NOTE: You only need to do one of the above things in order for the server to \
     start accepting connections from the outside.";
 
-/// Redis's test for a local client: the peer is exactly 127.0.0.1 or ::1.
-fn is_loopback_peer(peer_addr: &str) -> bool {
-    match peer_addr.parse::<std::net::SocketAddr>() {
-        Ok(std::net::SocketAddr::V4(address)) => *address.ip() == std::net::Ipv4Addr::LOCALHOST,
-        Ok(std::net::SocketAddr::V6(address)) => *address.ip() == std::net::Ipv6Addr::LOCALHOST,
-        Err(_) => false,
-    }
-}
-
 /// One node's engine.
 pub struct Engine {
     /// All state.
@@ -104,7 +95,7 @@ impl Engine {
         let password_required = !self.node.config.get_str("requirepass").is_empty();
         if self.node.config.get_bool("protected-mode")
             && !password_required
-            && !is_loopback_peer(&info.peer_addr)
+            && !commands::server::is_local_peer(&info.peer_addr)
         {
             self.node.stats.rejected_connections += 1;
             return Err(PROTECTED_MODE_ERROR);
@@ -349,11 +340,11 @@ impl Engine {
         }
         call(&mut self.node, client, spec, handler, args, now_us, out);
         self.last_spec = Some(spec);
-        if spec.name == "migrate" && self.node.pending_migration.is_some() {
+        if self.node.pending_migration.is_some() && spec.name == "migrate" {
             // The reply comes with `finish_migration`.
             return ExecOutcome::Migrate;
         }
-        if spec.name == "config|set" && self.node.pending_listen_change.is_some() {
+        if self.node.pending_listen_change.is_some() && spec.name == "config|set" {
             // The reply comes with `finish_listen_change`.
             return ExecOutcome::Relisten;
         }

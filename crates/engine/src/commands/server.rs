@@ -211,7 +211,12 @@ pub(crate) fn subcommand_syntax_error(ctx: &Ctx<'_>) -> CommandError {
 /// local`. The shell formats peers as `ip:port`, `[ipv6]:port` or, for unix
 /// sockets, `path:0`.
 pub(crate) fn is_local_client(client: &Client) -> bool {
-    let peer = client.connection.peer_addr.as_str();
+    is_local_peer(&client.connection.peer_addr)
+}
+
+/// Redis's test for a local peer address ("ip:port", "[ip]:port" or a unix
+/// socket path): a unix socket, or exactly 127.0.0.1 or ::1.
+pub(crate) fn is_local_peer(peer: &str) -> bool {
     if peer.starts_with('/') {
         return true;
     }
