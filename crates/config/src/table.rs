@@ -791,6 +791,10 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "latency-monitor-threshold",
     "latency-tracking",
     "latency-tracking-info-percentiles",
+    // They drive the LFU counter OBJECT FREQ reports (eviction waits for
+    // maxmemory).
+    "lfu-log-factor",
+    "lfu-decay-time",
     "notify-keyspace-events",
     "pidfile",
     "rdbcompression",

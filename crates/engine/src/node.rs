@@ -10,7 +10,7 @@ use bytes::Bytes;
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 use shoal_config::Config;
-use shoal_keyspace::Keyspace;
+use shoal_keyspace::{AccessPolicy, Keyspace};
 
 use crate::client::{Client, ClientId};
 use crate::slowlog::{LatencyMonitor, SlowLog};
@@ -61,6 +61,22 @@ impl Limits {
         }
     }
 }
+
+/// How the keyspace records key accesses, from `maxmemory-policy`
+/// (`allkeys-lfu` and `volatile-lfu` keep Redis's LFU counter, every other
+/// policy the LRU clock), `lfu-log-factor` and `lfu-decay-time`.
+pub(crate) fn access_policy(config: &Config) -> AccessPolicy {
+    let to_u32 = |name: &str| u32::try_from(config.get_i64(name).max(0)).unwrap_or(u32::MAX);
+    AccessPolicy {
+        lfu: config.get_enum("maxmemory-policy").contains("lfu"),
+        lfu_log_factor: to_u32("lfu-log-factor"),
+        lfu_decay_time_minutes: to_u32("lfu-decay-time"),
+    }
+}
+
+/// Mixed into the node's seed for the keyspace's LFU-increment generator,
+/// so that seeding it takes nothing from [`Node::random`]'s stream.
+const ACCESS_RANDOM_SEED_TAG: u64 = 0x4C46_5543_4F55_4E54;
 
 /// Something the engine needs the shell to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -431,6 +447,8 @@ impl Node {
             config.get_i64("slowlog-max-len").max(0) as usize,
         );
         let mut keyspace = Keyspace::new(databases);
+        keyspace.set_access_policy(access_policy(&config));
+        keyspace.seed_access_random(seed ^ ACCESS_RANDOM_SEED_TAG);
         keyspace.set_key_event_log(
             crate::commands::pubsub::wants_key_events(limits.keyspace_events),
             crate::commands::pubsub::wants_key_misses(limits.keyspace_events),
@@ -469,6 +487,7 @@ impl Node {
     /// Re-reads cached values after a configuration change.
     pub fn refresh_from_config(&mut self) {
         self.limits = Limits::from_config(&self.config);
+        self.keyspace.set_access_policy(access_policy(&self.config));
         self.keyspace.set_key_event_log(
             crate::commands::pubsub::wants_key_events(self.limits.keyspace_events),
             crate::commands::pubsub::wants_key_misses(self.limits.keyspace_events),

@@ -3,7 +3,8 @@
 //!
 //! Owns key lookup, insertion, removal, TTLs and counters of one database.
 //! Must never read a clock (time comes in as `now_ms`, Unix milliseconds),
-//! never draw randomness itself and never know about clients or commands.
+//! never draw unseeded randomness (LFU increments draw from the seeded
+//! generator of `access.rs`) and never know about clients or commands.
 //! SCAN, KEYS and RANDOMKEY live in `scan.rs`; active expiry in `expire.rs`.
 //!
 //! Expiry rule (Redis `keyIsExpired`): a key is expired when
@@ -16,7 +17,8 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::entry::{idle_seconds, lru_clock, Entry};
+use crate::access::{lfu_field, AccessPolicy, AccessState};
+use crate::entry::{idle_seconds, lru_clock, Entry, LRU_CLOCK_MAX};
 use crate::hash::hash_key;
 use crate::slot::{key_hash_slot, SLOT_COUNT};
 use crate::slot_index::{SlotCounts, SlotSet};
@@ -164,6 +166,21 @@ pub struct Db {
     /// Running estimate of the average TTL left, ms (INFO `avg_ttl`).
     pub(crate) avg_ttl_ms: i64,
     pub(crate) expire_cursor: ExpireCursor,
+    /// How accesses are recorded (LRU clock or LFU counter) and the seeded
+    /// generator of LFU increments.
+    access: AccessState,
+}
+
+/// A key removed by [`Db::take`] together with what travels with it when
+/// Redis moves the object itself (RENAME, MOVE): its TTL and its access
+/// field (LRU clock or LFU counter). Stored again with [`Db::put_taken`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TakenKey {
+    /// The value.
+    pub value: Value,
+    /// The absolute expiry, Unix ms, if the key had a TTL.
+    pub expire_at_ms: Option<i64>,
+    access_field: u32,
 }
 
 impl fmt::Debug for Db {
@@ -269,11 +286,18 @@ impl Db {
     }
 
     /// Looks a key up, deleting it first if its TTL has passed (lazy expiry),
-    /// and records the access time for OBJECT IDLETIME.
+    /// and records the access (Redis `lookupKey` without `LOOKUP_NOTOUCH`):
+    /// the LRU clock for OBJECT IDLETIME, or under an LFU policy the
+    /// counter for OBJECT FREQ.
     pub fn lookup(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
         let (slot, position) = self.locate(key, now_ms)?;
-        let entry = self.entry_mut(slot, position)?;
-        entry.touch(now_ms);
+        let entry = self
+            .tables
+            .as_deref_mut()?
+            .slots
+            .get_mut(slot)?
+            .entry_mut(position)?;
+        self.access.record(entry, now_ms);
         Some(&mut entry.value)
     }
 
@@ -292,6 +316,14 @@ impl Db {
     /// Stores `value` under `key`, replacing any value. The TTL is cleared
     /// unless `keep_ttl` (Redis `setKey` / KEEPTTL). Returns true when the key
     /// was newly created.
+    ///
+    /// Like `setKey`, an existing key counts one access first (its
+    /// `lookupKeyWrite`); the new value then takes over the access field the
+    /// way `dbOverwrite` does: under LRU the clock of the access (now),
+    /// under LFU the counter. A caller that must know beforehand whether
+    /// the key exists (SET NX/XX) asks [`Db::contains`], which counts no
+    /// access, so that the write's access counts once. A new key starts
+    /// with a fresh field (`createObject`).
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) -> bool {
         if let Some((slot, position)) = self.locate(key, now_ms) {
             if let Some(tables) = self.tables.as_deref_mut() {
@@ -299,17 +331,23 @@ impl Db {
                     tables.clear_ttl(slot, position);
                 }
                 if let Some(entry) = tables.slots[slot].entry_mut(position) {
-                    // A new object in Redis: its LRU clock starts now.
                     entry.value = value;
-                    entry.touch(now_ms);
+                    self.access.record(entry, now_ms);
                 }
             }
             return false;
         }
+        let field = self.access.initial_field(now_ms);
+        self.insert_new(key, value, field);
+        true
+    }
+
+    /// Inserts a key known to be absent with the given access field.
+    fn insert_new(&mut self, key: &[u8], value: Value, access_field: u32) -> (usize, usize) {
         let slot = usize::from(key_hash_slot(key));
         let tables = self.tables.get_or_insert_with(Tables::new);
-        tables.insert(slot, hash_key(key), Entry::new(key, value, now_ms));
-        true
+        let position = tables.insert(slot, hash_key(key), Entry::new(key, value, access_field));
+        (slot, position)
     }
 
     /// Stores `value` under `key` with an optional absolute expiry in one
@@ -335,13 +373,51 @@ impl Db {
         Some(self.tables.as_deref_mut()?.remove(slot, position)?.value)
     }
 
-    /// Removes a key with its TTL (MOVE, RENAME, MIGRATE): the value and
-    /// the absolute expiry it had.
-    pub fn take(&mut self, key: &[u8], now_ms: i64) -> Option<(Value, Option<i64>)> {
+    /// Removes a key with its TTL and access field (MOVE, RENAME), to be
+    /// stored again with [`Db::put_taken`].
+    pub fn take(&mut self, key: &[u8], now_ms: i64) -> Option<TakenKey> {
         let (slot, position) = self.locate(key, now_ms)?;
         let tables = self.tables.as_deref_mut()?;
-        let at_ms = tables.slots[slot].ttl_at(position);
-        Some((tables.remove(slot, position)?.value, at_ms))
+        let expire_at_ms = tables.slots[slot].ttl_at(position);
+        let entry = tables.remove(slot, position)?;
+        Some(TakenKey {
+            access_field: entry.access_field(),
+            value: entry.value,
+            expire_at_ms,
+        })
+    }
+
+    /// Stores a taken key under `key`, replacing any value and TTL there
+    /// (Redis `dbDelete` + `dbAdd` of the same object): the TTL and the
+    /// access field come from the taken key. Returns true when `key` was
+    /// newly created.
+    pub fn put_taken(&mut self, key: &[u8], taken: TakenKey, now_ms: i64) -> bool {
+        let TakenKey {
+            value,
+            expire_at_ms,
+            access_field,
+        } = taken;
+        let (created, slot, position) = match self.locate(key, now_ms) {
+            Some((slot, position)) => {
+                let Some(tables) = self.tables.as_deref_mut() else {
+                    return false;
+                };
+                tables.clear_ttl(slot, position);
+                if let Some(entry) = tables.slots[slot].entry_mut(position) {
+                    entry.value = value;
+                    entry.set_access_field(access_field);
+                }
+                (false, slot, position)
+            }
+            None => {
+                let (slot, position) = self.insert_new(key, value, access_field);
+                (true, slot, position)
+            }
+        };
+        if let (Some(at_ms), Some(tables)) = (expire_at_ms, self.tables.as_deref_mut()) {
+            tables.set_ttl(slot, position, at_ms);
+        }
+        created
     }
 
     /// Absolute expiry in Unix ms, if the key exists and has a TTL.
@@ -379,12 +455,55 @@ impl Db {
     }
 
     /// Milliseconds since the key was last accessed (OBJECT IDLETIME), at the
-    /// resolution Redis keeps (seconds-granular clock).
+    /// resolution Redis keeps (seconds-granular clock): Redis's
+    /// `estimateObjectIdleTime` over the access field, which under an LFU
+    /// policy reads the LFU pair as a clock (meaningless, as in Redis's
+    /// DEBUG OBJECT `lru_seconds_idle`).
     pub fn idle_ms(&mut self, key: &[u8], now_ms: i64) -> Option<i64> {
-        let (slot, position) = self.locate(key, now_ms)?;
-        let entry = self.entry(slot, position)?;
-        let idle_s = idle_seconds(lru_clock(now_ms), entry.access_clock());
+        let idle_s = idle_seconds(lru_clock(now_ms), self.access_field(key, now_ms)?);
         Some(i64::from(idle_s) * 1000)
+    }
+
+    /// The key's raw 24-bit access field (Redis's `robj.lru`, which DEBUG
+    /// OBJECT prints as `lru:`): the LRU clock of the last access, or under
+    /// an LFU policy `minutes << 8 | counter`.
+    pub fn access_field(&mut self, key: &[u8], now_ms: i64) -> Option<u32> {
+        let (slot, position) = self.locate(key, now_ms)?;
+        Some(self.entry(slot, position)?.access_field())
+    }
+
+    /// The key's LFU counter after decay (Redis `LFUDecrAndReturn`, what
+    /// OBJECT FREQ replies), reading the access field as the LFU pair with
+    /// this database's `lfu-decay-time`. Changes nothing.
+    pub fn lfu_frequency(&mut self, key: &[u8], now_ms: i64) -> Option<u8> {
+        let field = self.access_field(key, now_ms)?;
+        Some(self.access.frequency(field, now_ms))
+    }
+
+    /// Sets a key's LFU counter to `frequency` with now as its decrement
+    /// time (RESTORE ... FREQ, Redis `objectSetLRUOrLFU` under an LFU
+    /// policy). False when the key is absent.
+    pub fn set_lfu_frequency(&mut self, key: &[u8], frequency: u8, now_ms: i64) -> bool {
+        let Some((slot, position)) = self.locate(key, now_ms) else {
+            return false;
+        };
+        let Some(entry) = self.entry_mut(slot, position) else {
+            return false;
+        };
+        entry.set_access_field(lfu_field(now_ms, frequency));
+        true
+    }
+
+    /// Sets how accesses are recorded from now on. Fields already stored
+    /// are not converted: like Redis after a `maxmemory-policy` change, the
+    /// same bits are read the new way.
+    pub fn set_access_policy(&mut self, policy: AccessPolicy) {
+        self.access.policy = policy;
+    }
+
+    /// Restarts the generator that decides LFU increments from `seed`.
+    pub fn seed_access_random(&mut self, seed: u64) {
+        self.access.seed(seed);
     }
 
     /// Sets a key's access clock as if it was last accessed `idle_s`
@@ -402,9 +521,9 @@ impl Db {
         let idle = i64::try_from(idle_s).unwrap_or(i64::MAX);
         let mut clock = i64::from(lru_clock(now_ms)).saturating_sub(idle);
         if clock < 0 {
-            clock += i64::from(crate::entry::LRU_CLOCK_MAX);
+            clock += i64::from(LRU_CLOCK_MAX);
         }
-        entry.set_access_clock((clock as u64 & u64::from(crate::entry::LRU_CLOCK_MAX)) as u32);
+        entry.set_access_field((clock as u64 & u64::from(LRU_CLOCK_MAX)) as u32);
         true
     }
 
@@ -723,7 +842,8 @@ mod tests {
         assert_eq!(db.expire_at_ms(b"k", 1), None);
         assert!(!db.set_with_expire(b"k", string(b"4"), Some(900), 1));
         assert_eq!(db.expire_at_ms(b"k", 1), Some(900));
-        assert_eq!(db.take(b"k", 1), Some((string(b"4"), Some(900))));
+        let taken = db.take(b"k", 1).expect("present");
+        assert_eq!((taken.value, taken.expire_at_ms), (string(b"4"), Some(900)));
         assert_eq!(db.take(b"k", 1), None);
         db.check_invariants();
     }
@@ -773,6 +893,111 @@ mod tests {
         // Overwriting makes a fresh object.
         db.set(b"k", string(b"w"), false, 30_000);
         assert_eq!(db.idle_ms(b"k", 30_000), Some(0));
+    }
+
+    /// A database under an LFU policy, its generator seeded.
+    fn lfu_db(log_factor: u32, decay_time_minutes: u32) -> Db {
+        let mut db = Db::new();
+        db.set_access_policy(AccessPolicy {
+            lfu: true,
+            lfu_log_factor: log_factor,
+            lfu_decay_time_minutes: decay_time_minutes,
+        });
+        db.seed_access_random(7);
+        db
+    }
+
+    #[test]
+    fn lfu_counter_counts_touching_lookups_only() {
+        let mut db = lfu_db(0, 1);
+        db.set(b"k", string(b"v"), false, 0);
+        assert_eq!(db.lfu_frequency(b"k", 0), Some(crate::LFU_INIT_VAL));
+        for _ in 0..100 {
+            db.lookup(b"k", 1_000);
+        }
+        db.lookup_no_touch(b"k", 1_000);
+        db.contains(b"k", 1_000);
+        assert_eq!(db.lfu_frequency(b"k", 1_000), Some(105));
+        assert_eq!(db.lfu_frequency(b"k", 1_000), Some(105));
+        assert_eq!(db.lfu_frequency(b"nosuch", 1_000), None);
+        // One decrement per idle minute; reading does not store it.
+        assert_eq!(db.lfu_frequency(b"k", 3 * 60_000 + 500), Some(102));
+        // An access stores the decayed counter plus one, with a new
+        // decrement time.
+        db.lookup(b"k", 3 * 60_000 + 500);
+        assert_eq!(db.lfu_frequency(b"k", 3 * 60_000 + 500), Some(103));
+        assert_eq!(db.lfu_frequency(b"k", 4 * 60_000), Some(102));
+    }
+
+    #[test]
+    fn lfu_overwrite_counts_one_access_and_keeps_the_counter() {
+        let mut db = lfu_db(0, 1);
+        db.set(b"k", string(b"v"), false, 0);
+        db.lookup(b"k", 0);
+        // setKey: lookupKeyWrite's access, then dbOverwrite keeps the field.
+        assert!(!db.set(b"k", string(b"w"), false, 0));
+        assert_eq!(db.lfu_frequency(b"k", 0), Some(7));
+        // A removed and re-created key starts over.
+        db.remove(b"k", 0);
+        db.set(b"k", string(b"v"), false, 0);
+        assert_eq!(db.lfu_frequency(b"k", 0), Some(5));
+        assert!(db.set_lfu_frequency(b"k", 200, 0));
+        assert_eq!(db.lfu_frequency(b"k", 0), Some(200));
+        assert!(!db.set_lfu_frequency(b"nosuch", 200, 0));
+    }
+
+    #[test]
+    fn taken_keys_carry_their_access_field_and_ttl() {
+        let mut db = lfu_db(0, 1);
+        db.set(b"src", string(b"v"), false, 0);
+        db.set_expire_at_ms(b"src", 50_000, 0);
+        db.lookup(b"src", 0);
+        db.set(b"dst", string(b"old"), false, 0);
+        db.set_expire_at_ms(b"dst", 90_000, 0);
+        let taken = db.take(b"src", 0).expect("present");
+        assert!(!db.put_taken(b"dst", taken, 0));
+        assert_eq!(db.lfu_frequency(b"dst", 0), Some(6));
+        assert_eq!(db.expire_at_ms(b"dst", 0), Some(50_000));
+        let taken = db.take(b"dst", 0).expect("present");
+        assert!(db.put_taken(b"new", taken, 0));
+        assert_eq!(db.lfu_frequency(b"new", 0), Some(6));
+        assert_eq!(db.expires_len(), 1);
+        // Without a TTL, putting clears the destination's.
+        db.set(b"plain", string(b"v"), false, 0);
+        db.set_expire_at_ms(b"new", 70_000, 0);
+        let taken = db.take(b"plain", 0).expect("present");
+        db.put_taken(b"new", taken, 0);
+        assert_eq!(db.expire_at_ms(b"new", 0), None);
+        assert_eq!(db.expires_len(), 0);
+        db.check_invariants();
+    }
+
+    #[test]
+    fn policy_changes_reinterpret_the_same_bits() {
+        let mut db = Db::new();
+        // LRU clock 1_700_000_000 mod 2^24 = 5_501_184 = 21_489 << 8 | 0.
+        db.set(b"k", string(b"v"), false, 1_700_000_000_000);
+        let field = db.access_field(b"k", 1_700_000_000_000).expect("present");
+        assert_eq!(field, 1_700_000_000 & LRU_CLOCK_MAX);
+        db.set_access_policy(AccessPolicy {
+            lfu: true,
+            ..AccessPolicy::default()
+        });
+        assert_eq!(db.access_field(b"k", 1_700_000_000_000), Some(field));
+        // Read as the LFU pair: counter = low byte, decayed since "minute"
+        // field >> 8 (a wrap from the current minute).
+        let expected = crate::access::lfu_decr_and_return(field, 1_700_000_000_000, 1);
+        assert_eq!(db.lfu_frequency(b"k", 1_700_000_000_000), Some(expected));
+        // Under LFU, a new key's field is the LFU pair, which LRU then reads
+        // as a clock.
+        db.set(b"n", string(b"v"), false, 1_700_000_000_000);
+        let lfu = db.access_field(b"n", 1_700_000_000_000).expect("present");
+        assert_eq!(lfu & 0xFF, 5);
+        db.set_access_policy(AccessPolicy::default());
+        assert_eq!(
+            db.idle_ms(b"n", 1_700_000_000_000),
+            Some(i64::from(idle_seconds(lru_clock(1_700_000_000_000), lfu)) * 1000)
+        );
     }
 
     #[test]

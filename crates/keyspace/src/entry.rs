@@ -1,5 +1,6 @@
-//! One stored key: its bytes, its value, its access time and whether it has
-//! a TTL, packed into 48 bytes.
+//! One stored key: its bytes, its value, its 24-bit access field (Redis's
+//! `robj.lru`: the LRU clock or the LFU pair, see `access.rs`) and whether it
+//! has a TTL, packed into 48 bytes.
 //!
 //! Owns the entry layout only. Must never grow past 48 bytes (memory is a
 //! target: a million small keys must cost less than in Redis) and never hold
@@ -20,7 +21,7 @@ pub(crate) const INLINE_KEY_CAPACITY: usize = 20;
 pub(crate) const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
 /// Bytes of metadata at the front of an out-of-line key's allocation:
-/// the flags byte, then the 3-byte access clock (little endian).
+/// the flags byte, then the 3-byte access field (little endian).
 const HEAP_META_BYTES: usize = 4;
 
 const FLAG_HAS_TTL: u8 = 1;
@@ -69,7 +70,7 @@ impl InlineTag {
     }
 }
 
-/// The key bytes plus entry metadata (has-TTL flag, access clock), 24 bytes.
+/// The key bytes plus entry metadata (has-TTL flag, access field), 24 bytes.
 #[derive(Clone)]
 enum KeyCell {
     Inline {
@@ -107,15 +108,17 @@ pub(crate) fn idle_seconds(now_clock: u32, access_clock: u32) -> u32 {
     }
 }
 
-fn clock_bytes(now_ms: i64) -> [u8; 3] {
-    let [b0, b1, b2, _] = lru_clock(now_ms).to_le_bytes();
+/// The low 24 bits of `field`, little endian.
+fn field_bytes(field: u32) -> [u8; 3] {
+    let [b0, b1, b2, _] = (field & LRU_CLOCK_MAX).to_le_bytes();
     [b0, b1, b2]
 }
 
 impl Entry {
-    /// A new entry without TTL, accessed at `now_ms`.
-    pub(crate) fn new(key: &[u8], value: Value, now_ms: i64) -> Self {
-        let clock = clock_bytes(now_ms);
+    /// A new entry without TTL whose access field is `access_field` (its
+    /// low 24 bits; see `AccessState::initial_field`).
+    pub(crate) fn new(key: &[u8], value: Value, access_field: u32) -> Self {
+        let clock = field_bytes(access_field);
         let key = if key.len() <= INLINE_KEY_CAPACITY {
             let mut bytes = [0u8; INLINE_KEY_CAPACITY];
             bytes[..key.len()].copy_from_slice(key);
@@ -169,8 +172,9 @@ impl Entry {
         }
     }
 
-    /// The access clock (see [`lru_clock`]) of the last access.
-    pub(crate) fn access_clock(&self) -> u32 {
+    /// The 24-bit access field: the LRU clock (see [`lru_clock`]) of the
+    /// last access, or the LFU pair (see `access.rs`).
+    pub(crate) fn access_field(&self) -> u32 {
         let clock = match &self.key {
             KeyCell::Inline { clock, .. } => *clock,
             KeyCell::Heap { bytes } => match bytes.get(1..HEAP_META_BYTES) {
@@ -181,10 +185,11 @@ impl Entry {
         u32::from_le_bytes([clock[0], clock[1], clock[2], 0])
     }
 
-    /// Records an access at `now_ms`.
+    /// Records an access at `now_ms` in the LRU reading of the field
+    /// (`AccessState::record` picks between this and the LFU update).
     #[inline]
     pub(crate) fn touch(&mut self, now_ms: i64) {
-        let now = clock_bytes(now_ms);
+        let now = field_bytes(lru_clock(now_ms));
         match &mut self.key {
             KeyCell::Inline { clock, .. } => *clock = now,
             KeyCell::Heap { bytes } => {
@@ -195,14 +200,14 @@ impl Entry {
         }
     }
 
-    /// Sets the access clock directly (a value of [`lru_clock`]'s range).
-    pub(crate) fn set_access_clock(&mut self, clock: u32) {
-        let [b0, b1, b2, _] = (clock & LRU_CLOCK_MAX).to_le_bytes();
+    /// Sets the access field directly (its low 24 bits).
+    pub(crate) fn set_access_field(&mut self, field: u32) {
+        let field = field_bytes(field);
         match &mut self.key {
-            KeyCell::Inline { clock, .. } => *clock = [b0, b1, b2],
+            KeyCell::Inline { clock, .. } => *clock = field,
             KeyCell::Heap { bytes } => {
                 if let Some(clock) = bytes.get_mut(1..HEAP_META_BYTES) {
-                    clock.copy_from_slice(&[b0, b1, b2]);
+                    clock.copy_from_slice(&field);
                 }
             }
         }
@@ -241,7 +246,7 @@ mod tests {
     fn inline_and_heap_keys() {
         for len in [0, 1, INLINE_KEY_CAPACITY, INLINE_KEY_CAPACITY + 1, 300] {
             let key: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
-            let entry = Entry::new(&key, string(b"v"), 5_000);
+            let entry = Entry::new(&key, string(b"v"), lru_clock(5_000));
             assert_eq!(entry.key(), key.as_slice());
             assert_eq!(
                 entry.key_heap_bytes(),
@@ -252,7 +257,7 @@ mod tests {
                 }
             );
             assert!(!entry.has_ttl());
-            assert_eq!(entry.access_clock(), 5);
+            assert_eq!(entry.access_field(), 5);
         }
     }
 
@@ -267,7 +272,10 @@ mod tests {
             entry.set_has_ttl(true);
             entry.touch(1_700_000_000_999);
             assert!(entry.has_ttl());
-            assert_eq!(entry.access_clock(), 1_700_000_000 & LRU_CLOCK_MAX);
+            assert_eq!(entry.access_field(), 1_700_000_000 & LRU_CLOCK_MAX);
+            entry.set_access_field(0xAB_CDEF | 0x0100_0000);
+            assert_eq!(entry.access_field(), 0xAB_CDEF);
+            assert!(entry.has_ttl());
             assert_eq!(entry.key(), key);
             entry.set_has_ttl(false);
             assert!(!entry.has_ttl());

@@ -3,13 +3,17 @@
 //!
 //! It owns the data of one node and nothing else: no I/O, no clock (time is
 //! `now_ms: i64`, Unix milliseconds, passed in), no unseeded randomness (the
-//! caller passes its RNG), no knowledge of clients, commands or the cluster.
+//! caller passes its RNG, or seeds the generator of LFU increments with
+//! `Keyspace::seed_access_random`), no knowledge of clients, commands or the
+//! cluster.
 //!
 //! Module map:
 //! - `slot`: key → hash slot (CRC16, hash tags).
 //! - `glob`: Redis `stringmatchlen`.
 //! - `value`, `string_value`: values and their Redis encodings.
 //! - `entry`, `slot_table`, `slot_index`, `hash` (private): storage layout.
+//! - `access`: what a key's 24-bit access field means (Redis's LRU clock
+//!   or LFU counter) and how an access updates it.
 //! - `db`: one database; `scan` (SCAN/KEYS/RANDOMKEY) and `expire` (active
 //!   expiry) add to it.
 //!
@@ -17,6 +21,7 @@
 //! ≤ 22 bytes inline, integers as `i64`) in a dense per-slot vector, plus a
 //! 4-byte index bucket; see `slot_table` for why.
 
+mod access;
 mod chunked;
 mod db;
 mod entry;
@@ -30,7 +35,8 @@ mod slot_table;
 pub mod string_value;
 mod value;
 
-pub use db::{is_expired, Db, KeyEvent};
+pub use access::{AccessPolicy, LFU_INIT_VAL};
+pub use db::{is_expired, Db, KeyEvent, TakenKey};
 pub use expire::{ACTIVE_EXPIRE_ACCEPTABLE_STALE_PERCENT, ACTIVE_EXPIRE_KEYS_PER_LOOP};
 pub use slot::{key_hash_slot, SLOT_COUNT};
 pub use string_value::{parse_strict_i64, StringValue};
@@ -149,6 +155,23 @@ impl Keyspace {
     pub fn set_key_event_log(&mut self, enabled: bool, log_misses: bool) {
         for db in &mut self.dbs {
             db.set_key_event_log(enabled, log_misses);
+        }
+    }
+
+    /// Sets how every database records accesses (the engine calls this
+    /// whenever `maxmemory-policy`, `lfu-log-factor` or `lfu-decay-time`
+    /// may have changed).
+    pub fn set_access_policy(&mut self, policy: AccessPolicy) {
+        for db in &mut self.dbs {
+            db.set_access_policy(policy);
+        }
+    }
+
+    /// Seeds every database's LFU-increment generator from `seed` (each
+    /// database gets its own stream).
+    pub fn seed_access_random(&mut self, seed: u64) {
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            db.seed_access_random(seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         }
     }
 

@@ -719,7 +719,8 @@ fn renamenx(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 /// `renameGenericCommand`: the source must exist (even when renaming a key
-/// to itself, which is then a no-op); the TTL travels with the value.
+/// to itself, which is then a no-op); the TTL and the access field (LRU
+/// clock or LFU counter) travel with the value, which Redis moves as is.
 fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
     let now_ms = ctx.now_ms;
     let (source, destination) = (ctx.arg(1), ctx.arg(2));
@@ -739,12 +740,12 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
         ctx.out.integer(0);
         return Ok(());
     }
-    let Some((value, expire_at_ms)) = db.take(source, now_ms) else {
+    let Some(taken) = db.take(source, now_ms) else {
         // Checked above at the same instant; kept total rather than panicking.
         return Err(CommandError::NoSuchKey);
     };
     // Replaces the destination's value and TTL, as dbDelete + dbAdd do.
-    db.set_with_expire(destination, value, expire_at_ms, now_ms);
+    db.put_taken(destination, taken, now_ms);
     ctx.add_dirty(1);
     // dbAdd of the destination (after deleting any old one) is always `new`.
     ctx.notify(notify::NEW, "new", destination);
@@ -795,11 +796,15 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     let keyspace = &mut ctx.node.keyspace;
     let expire_at_ms = keyspace.db_mut(source_db).expire_at_ms(source, now_ms);
     let target = keyspace.db_mut(target_db);
-    if write_key_exists(target, destination, now_ms) && !replace {
-        ctx.out.integer(0);
-        return Ok(());
+    if write_key_exists(target, destination, now_ms) {
+        if !replace {
+            ctx.out.integer(0);
+            return Ok(());
+        }
+        // dbDelete: the copy is a new object, which takes nothing (TTL,
+        // access field) from the key it replaces.
+        target.remove(destination, now_ms);
     }
-    // Replaces any value and its TTL, as dbDelete + dbAdd do.
     target.set_with_expire(destination, value, expire_at_ms, now_ms);
     ctx.add_dirty(1);
     ctx.notify_in(target_db, notify::NEW, "new", destination);
@@ -808,8 +813,8 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// MOVE key db (`moveCommand`): moves the value and its TTL unless the
-/// target already holds the key.
+/// MOVE key db (`moveCommand`): moves the value, its TTL and its access
+/// field unless the target already holds the key.
 fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
     if cluster_enabled(ctx) {
         return Err(CommandError::err("MOVE is not allowed in cluster mode"));
@@ -832,11 +837,11 @@ fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.out.integer(0);
         return Ok(());
     }
-    let Some((value, expire_at_ms)) = source.take(key, now_ms) else {
+    let Some(taken) = source.take(key, now_ms) else {
         ctx.out.integer(0);
         return Ok(());
     };
-    target.set_with_expire(key, value, expire_at_ms, now_ms);
+    target.put_taken(key, taken, now_ms);
     ctx.add_dirty(1);
     ctx.notify_in(target_db, notify::NEW, "new", key);
     ctx.notify_in(source_db, notify::GENERIC, "move_from", key);
@@ -1048,14 +1053,18 @@ fn restore(ctx: &mut Ctx<'_>) -> CommandResult {
         return Ok(());
     }
     let expire_at_ms = (ttl_ms != 0).then_some(ttl_ms);
+    let lfu = lfu_policy(ctx);
     let db = ctx.db();
     db.set_with_expire(key, value, expire_at_ms, now_ms);
-    // IDLETIME sets the LRU clock (ignored under an LFU policy, as FREQ is
-    // ignored under LRU; Shoal keeps no LFU counter yet).
-    if let Some(idle) = idle_seconds.filter(|_| !lfu_policy(ctx)) {
-        ctx.db().set_idle_seconds(key, idle as u64, now_ms);
+    // objectSetLRUOrLFU: FREQ sets the LFU counter under an LFU policy,
+    // IDLETIME the LRU clock under any other; the other one is ignored.
+    if lfu {
+        if let Some(freq) = frequency.and_then(|freq| u8::try_from(freq).ok()) {
+            db.set_lfu_frequency(key, freq, now_ms);
+        }
+    } else if let Some(idle) = idle_seconds {
+        db.set_idle_seconds(key, idle as u64, now_ms);
     }
-    let _ = frequency;
     ctx.notify(notify::NEW, "new", key);
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.add_dirty(1);
@@ -1140,8 +1149,6 @@ fn lfu_policy(ctx: &Ctx<'_>) -> bool {
 const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 /// Redis's `OBJ_SHARED_INTEGERS`: integers below this are shared objects.
 const SHARED_INTEGERS: i64 = 10_000;
-/// Redis's `LFU_INIT_VAL`: the counter a new key starts with.
-const LFU_INIT_VAL: i64 = 5;
 
 /// OBJECT's key lookup (`objectCommandLookup`): a read lookup that neither
 /// touches the access time nor publishes `keymiss`, but counts the miss.
@@ -1204,10 +1211,15 @@ fn object_idletime(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// OBJECT FREQ. The keyspace keeps no logarithmic access counter, so this
-/// reports Redis's starting value (`LFU_INIT_VAL`) decayed by one per
-/// `lfu-decay-time` minutes of idleness (`LFUDecrAndReturn`); Redis would
-/// also have counted the accesses since.
+/// OBJECT FREQ: the key's logarithmic access counter under an LFU policy,
+/// decayed by one per `lfu-decay-time` minutes since its last decrement
+/// (Redis's `LFUDecrAndReturn`; the stored counter is left as it is, and the
+/// lookup does not count as an access). The keyspace keeps the counter in
+/// the key's 24-bit access field the way Redis does, so after a policy
+/// change the same bits are read the new way, as in Redis. One difference:
+/// with `maxmemory` 0, Redis stores the integers 0..9999 as shared objects
+/// whose single counter every such key bumps (starting from the LRU clock
+/// at startup); Shoal counts per key.
 fn object_freq(ctx: &mut Ctx<'_>) -> CommandResult {
     if object_lookup(ctx, |_| ()).is_none() {
         ctx.out.null();
@@ -1220,15 +1232,9 @@ fn object_freq(ctx: &mut Ctx<'_>) -> CommandResult {
              time to adjust.",
         ));
     }
-    let decay_minutes = ctx.node.config.get_i64("lfu-decay-time");
     let (now_ms, key) = (ctx.now_ms, ctx.arg(2));
-    let idle_minutes = ctx.db().idle_ms(key, now_ms).unwrap_or(0).max(0) / 60_000;
-    let periods = if decay_minutes > 0 {
-        idle_minutes / decay_minutes
-    } else {
-        0
-    };
-    ctx.out.integer((LFU_INIT_VAL - periods).max(0));
+    let frequency = ctx.db().lfu_frequency(key, now_ms).unwrap_or(0);
+    ctx.out.integer(i64::from(frequency));
     Ok(())
 }
 
@@ -1384,6 +1390,7 @@ mod tests {
             .set(&[(name.as_bytes(), value.as_bytes())], true)
             .map(|_| ());
         assert_eq!(result, Ok(()));
+        node.engine.node.refresh_from_config();
     }
 
     #[test]
@@ -2336,6 +2343,189 @@ mod tests {
         assert_eq!(node.run("OBJECT REFCOUNT n"), int(1));
         set_config(&mut node, "maxmemory-policy", "allkeys-random");
         assert_eq!(node.run("OBJECT REFCOUNT n"), int(2_147_483_647));
+    }
+
+    /// A node under `allkeys-lfu` with the given `lfu-log-factor`.
+    fn lfu_node(log_factor: &str) -> TestNode {
+        let mut node = TestNode::new();
+        set_config(&mut node, "maxmemory-policy", "allkeys-lfu");
+        set_config(&mut node, "lfu-log-factor", log_factor);
+        node
+    }
+
+    #[test]
+    fn object_freq_counts_accesses_and_decays() {
+        let mut node = lfu_node("0");
+        assert_eq!(node.run("SET s hello"), simple("OK"));
+        assert_eq!(node.run("OBJECT FREQ s"), int(5));
+        for _ in 0..100 {
+            assert_eq!(node.run("GET s"), bulk("hello"));
+        }
+        // OBJECT, TYPE, EXISTS and TTL look up without counting an access.
+        assert_eq!(node.run("OBJECT FREQ s"), int(105));
+        node.run("TYPE s");
+        node.run("EXISTS s");
+        node.run("TTL s");
+        assert_eq!(node.run("OBJECT FREQ s"), int(105));
+        // One decrement per lfu-decay-time minutes since the last access
+        // (the test clock starts 20 s into a minute).
+        set_config(&mut node, "lfu-decay-time", "2");
+        node.advance_ms(39_999);
+        assert_eq!(node.run("OBJECT FREQ s"), int(105));
+        node.advance_ms(1 + 60_000);
+        assert_eq!(node.run("OBJECT FREQ s"), int(104));
+        node.advance_ms(4 * 60_000);
+        assert_eq!(node.run("OBJECT FREQ s"), int(102));
+        // Reading stored nothing; an access stores the decayed counter + 1.
+        node.run("TOUCH s");
+        assert_eq!(node.run("OBJECT FREQ s"), int(103));
+        set_config(&mut node, "lfu-decay-time", "0");
+        node.advance_ms(600 * 60_000);
+        assert_eq!(node.run("OBJECT FREQ s"), int(103));
+        set_config(&mut node, "lfu-decay-time", "1");
+        assert_eq!(node.run("OBJECT FREQ s"), int(0));
+    }
+
+    #[test]
+    fn object_freq_with_the_default_log_factor_grows_logarithmically() {
+        let mut node = lfu_node("10");
+        node.run("SET s hello");
+        for _ in 0..1_000 {
+            node.run("GET s");
+        }
+        // redis.conf: factor 10, 1000 hits -> about 18.
+        let Frame::Integer(frequency) = node.run("OBJECT FREQ s") else {
+            panic!("OBJECT FREQ replies an integer")
+        };
+        assert!((15..=21).contains(&frequency), "{frequency}");
+    }
+
+    #[test]
+    fn object_freq_follows_redis_writes_renames_and_copies() {
+        // Each reply is what redis-server 7.0.15 gives for the same
+        // sequence with lfu-log-factor 0.
+        let mut node = lfu_node("0");
+        node.run("SET k hello");
+        node.run("GET k");
+        node.run("GET k");
+        assert_eq!(node.run("OBJECT FREQ k"), int(7));
+        // setKey counts one access and the new value keeps the counter.
+        node.run("SET k v2");
+        assert_eq!(node.run("OBJECT FREQ k"), int(8));
+        assert_eq!(node.run("SET k v3 NX"), Frame::Null);
+        assert_eq!(node.run("OBJECT FREQ k"), int(9));
+        node.run("SET k v3 XX");
+        assert_eq!(node.run("OBJECT FREQ k"), int(10));
+        node.run("SET k v4 GET");
+        assert_eq!(node.run("OBJECT FREQ k"), int(12));
+        node.run("GETSET k v5");
+        assert_eq!(node.run("OBJECT FREQ k"), int(14));
+        node.run("MSET k v6");
+        assert_eq!(node.run("OBJECT FREQ k"), int(15));
+        node.run("APPEND k x");
+        assert_eq!(node.run("OBJECT FREQ k"), int(16));
+        // RENAME moves the object, counter included (after its own access).
+        node.run("SET k3 abc");
+        node.run("RENAME k k3");
+        assert_eq!(node.run("OBJECT FREQ k3"), int(17));
+        // COPY makes a new object, also over a replaced destination.
+        node.run("SET k5 hello");
+        node.run("GET k5");
+        assert_eq!(node.run("COPY k3 k5 REPLACE"), int(1));
+        assert_eq!(node.run("OBJECT FREQ k5"), int(5));
+        assert_eq!(node.run("OBJECT FREQ k3"), int(18));
+        // MOVE keeps the object too.
+        assert_eq!(node.run("MOVE k3 1"), int(1));
+        node.run("SELECT 1");
+        assert_eq!(node.run("OBJECT FREQ k3"), int(19));
+        node.run("SELECT 0");
+        // In-place writes count their lookup.
+        node.run("SET n 12345");
+        node.run("INCR n");
+        assert_eq!(node.run("OBJECT FREQ n"), int(6));
+        node.run("SET b abc KEEPTTL");
+        node.run("SETRANGE b 0 x");
+        node.run("SETBIT b 0 1");
+        assert_eq!(node.run("OBJECT FREQ b"), int(7));
+    }
+
+    #[test]
+    fn restore_freq_sets_the_counter_under_lfu_only() {
+        let mut node = lfu_node("0");
+        node.run("SET s hello");
+        let Frame::Bulk(payload) = node.run("DUMP s") else {
+            panic!("DUMP replies a bulk")
+        };
+        let restore = |node: &mut TestNode, key: &[u8], options: &[&[u8]]| {
+            let mut args: Vec<&[u8]> = vec![b"RESTORE", key, b"0", &payload];
+            args.extend_from_slice(options);
+            node.run_args(&args)
+        };
+        assert_eq!(restore(&mut node, b"r", &[b"FREQ", b"100"]), simple("OK"));
+        assert_eq!(node.run("OBJECT FREQ r"), int(100));
+        assert_eq!(
+            restore(&mut node, b"r", &[b"REPLACE", b"FREQ", b"255"]),
+            simple("OK")
+        );
+        assert_eq!(node.run("OBJECT FREQ r"), int(255));
+        node.run("GET r");
+        assert_eq!(node.run("OBJECT FREQ r"), int(255));
+        // IDLETIME is ignored under LFU: a new key's counter.
+        assert_eq!(
+            restore(&mut node, b"i", &[b"IDLETIME", b"1000"]),
+            simple("OK")
+        );
+        assert_eq!(node.run("OBJECT FREQ i"), int(5));
+        assert_eq!(
+            restore(&mut node, b"x", &[b"FREQ", b"256"]),
+            error("ERR Invalid FREQ value, must be >= 0 and <= 255")
+        );
+        // Under LRU, FREQ is ignored and IDLETIME honoured.
+        set_config(&mut node, "maxmemory-policy", "allkeys-lru");
+        assert_eq!(restore(&mut node, b"l", &[b"FREQ", b"100"]), simple("OK"));
+        assert_eq!(node.run("OBJECT IDLETIME l"), int(0));
+        assert_eq!(
+            restore(&mut node, b"m", &[b"IDLETIME", b"1000"]),
+            simple("OK")
+        );
+        assert_eq!(node.run("OBJECT IDLETIME m"), int(1000));
+        assert_eq!(
+            node.run("OBJECT FREQ m"),
+            error(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. \
+                 Please note that when switching between policies at runtime LRU and LFU data \
+                 will take some time to adjust."
+            )
+        );
+    }
+
+    #[test]
+    fn policy_switches_reinterpret_the_access_field() {
+        let mut node = TestNode::new();
+        // The LRU clock's low byte is then 200.
+        node.advance_ms(200_000);
+        node.run("SET s hello");
+        set_config(&mut node, "maxmemory-policy", "volatile-lfu");
+        // The LRU clock read as the LFU pair, as Redis does: the low byte
+        // is the counter, decayed since "minute" clock >> 8 (without decay,
+        // just the low byte).
+        assert_eq!((node.now_ms / 1000) & 0xFF, 200);
+        set_config(&mut node, "lfu-decay-time", "0");
+        assert_eq!(node.run("OBJECT FREQ s"), int(200));
+        set_config(&mut node, "lfu-decay-time", "1");
+        let clock = (node.now_ms / 1000) & 0xFF_FFFF;
+        let minutes = (node.now_ms / 60_000) & 0xFFFF;
+        let last = clock >> 8;
+        let elapsed = if minutes >= last {
+            minutes - last
+        } else {
+            65_535 - last + minutes
+        };
+        assert_eq!(node.run("OBJECT FREQ s"), int((200 - elapsed).max(0)));
+        node.run("SET t hello");
+        assert_eq!(node.run("OBJECT FREQ t"), int(5));
+        set_config(&mut node, "maxmemory-policy", "noeviction");
+        assert_eq!(node.run("OBJECT IDLETIME s"), int(0));
     }
 
     #[test]

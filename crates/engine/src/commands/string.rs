@@ -354,9 +354,14 @@ fn set_generic(
     let keep_ttl = flags & OPT_KEEPTTL != 0;
     if flags & (OPT_NX | OPT_XX) != 0 || keep_ttl {
         // lookupKeyWrite: also reclaims an expired key so KEEPTTL cannot
-        // resurrect its old TTL.
-        let found = keyspace_db.lookup(key, now_ms).is_some();
+        // resurrect its old TTL. Its access is counted by the `set` below
+        // (Redis's setKey skips its own lookup here), or, when the write is
+        // abandoned, right away.
+        let found = keyspace_db.contains(key, now_ms);
         if (flags & OPT_NX != 0 && found) || (flags & OPT_XX != 0 && !found) {
+            if found {
+                keyspace_db.lookup(key, now_ms);
+            }
             if flags & OPT_GET == 0 {
                 match reply {
                     SetReply::OkOrNull => ctx.out.null(),

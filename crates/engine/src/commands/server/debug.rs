@@ -15,7 +15,6 @@ use crate::error::CommandError;
 use crate::node::{Effect, Node};
 use crate::table::CommandResult;
 
-use super::info::lru_clock;
 use super::sha1::{hex, sha1};
 use super::{is_local_client, subcommand_syntax_error};
 
@@ -367,6 +366,9 @@ fn object_line(ctx: &mut Ctx<'_>) -> Result<String, CommandError> {
     let shares_integers = ctx.node.config.get_u64("maxmemory") == 0
         || !(policy.contains("lru") || policy.contains("lfu"));
     let db = ctx.node.keyspace.db_mut(ctx.client.db);
+    // Redis prints the raw `robj.lru` and `estimateObjectIdleTime` over it,
+    // whatever the policy: under LFU both read the LFU pair as a clock.
+    let lru = db.access_field(key, now_ms).unwrap_or(0);
     let idle_seconds = db.idle_ms(key, now_ms).unwrap_or(0).max(0) / 1000;
     let value = db
         .lookup_no_touch(key, now_ms)
@@ -382,7 +384,6 @@ fn object_line(ctx: &mut Ctx<'_>) -> Result<String, CommandError> {
         None => (0, false),
     };
     let refcount = if shared { i64::from(i32::MAX) } else { 1 };
-    let lru = (lru_clock(now_ms) - idle_seconds).rem_euclid(1 << 24);
     Ok(format!(
         "Value at:{} refcount:{refcount} encoding:{encoding} serializedlength:{serialized_length} \
          lru:{lru} lru_seconds_idle:{idle_seconds}",
@@ -662,6 +663,32 @@ mod tests {
             error(
                 "ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP."
             )
+        );
+    }
+
+    #[test]
+    fn object_line_prints_the_raw_lfu_field_under_lfu() {
+        let mut node = node_with_debug("yes");
+        assert_eq!(
+            node.run("CONFIG SET maxmemory-policy allkeys-lfu"),
+            simple("OK")
+        );
+        assert_eq!(node.run("SET foo bar"), simple("OK"));
+        let Frame::Simple(line) = node.run("DEBUG OBJECT foo") else {
+            panic!("DEBUG OBJECT replies a status")
+        };
+        // Redis prints robj.lru (minutes << 8 | counter) and
+        // estimateObjectIdleTime over it, as if it were an LRU clock.
+        let lru = ((node.now_ms / 60_000) & 0xFFFF) << 8 | 5;
+        let clock = (node.now_ms / 1000) & 0xFF_FFFF;
+        let idle = if clock >= lru {
+            clock - lru
+        } else {
+            clock + (0xFF_FFFF - lru)
+        };
+        assert!(
+            line.ends_with(&format!(" lru:{lru} lru_seconds_idle:{idle}")),
+            "{line}"
         );
     }
 
