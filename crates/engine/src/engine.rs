@@ -67,6 +67,10 @@ pub struct Engine {
     table: CommandTable,
     /// The row of the last executed command, for `record_duration`.
     last_spec: Option<&'static CommandSpec>,
+    /// How long the last executed command blocks the server through
+    /// `Effect::BlockServer` (DEBUG SLEEP), for `record_duration`: the shell
+    /// sleeps after the execution it measures, Redis inside the command.
+    last_blocked_us: i64,
 }
 
 impl Engine {
@@ -76,6 +80,7 @@ impl Engine {
             node: Node::new(config, seed, now_ms),
             table: commands::table(),
             last_spec: None,
+            last_blocked_us: 0,
         }
     }
 
@@ -338,8 +343,10 @@ impl Engine {
             out.simple("QUEUED");
             return self.finish_reply(client, out, reply_start, asking);
         }
+        let effects_before = self.node.effects.len();
         call(&mut self.node, client, spec, handler, args, now_us, out);
         self.last_spec = Some(spec);
+        self.last_blocked_us = blocked_us(self.node.effects.get(effects_before..).unwrap_or(&[]));
         if self.node.pending_migration.is_some() && spec.name == "migrate" {
             // The reply comes with `finish_migration`.
             return ExecOutcome::Migrate;
@@ -501,12 +508,15 @@ impl Engine {
     }
 
     /// Records how long the last executed command took (measured by the
-    /// shell around `execute`): commandstats, SLOWLOG, LATENCY. `args` are
-    /// the same arguments that were executed.
+    /// shell around `execute`, plus the DEBUG SLEEP the shell carries out
+    /// afterwards): commandstats, SLOWLOG, LATENCY. `args` are the same
+    /// arguments that were executed.
     pub fn record_duration(&mut self, id: ClientId, args: &[Bytes], duration_us: i64, now_ms: i64) {
+        let blocked_us = std::mem::take(&mut self.last_blocked_us);
         let Some(spec) = self.last_spec.take() else {
             return;
         };
+        let duration_us = duration_us.saturating_add(blocked_us);
         let tracking = self.node.limits.latency_tracking;
         if let Some(stats) = self.node.stats.commands.get_mut(commands::full_name(spec)) {
             stats.usec += duration_us.max(0) as u64;
@@ -518,6 +528,20 @@ impl Engine {
                     .record(duration_us.max(0) as u64 * 1000);
             }
         }
+        // Redis's `call`: every command feeds the latency monitor, fast
+        // ones as `fast-command`; SKIP_SLOWLOG only keeps it out of the
+        // slow log.
+        let event = if spec.flags.contains(Flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        self.node.latency.record(
+            event,
+            (duration_us / 1000).max(0) as u64,
+            self.node.limits.latency_monitor_threshold_ms,
+            now_ms / 1000,
+        );
         if spec.flags.contains(Flags::SKIP_SLOWLOG) {
             return;
         }
@@ -533,12 +557,6 @@ impl Engine {
                 .slowlog
                 .record(args, duration_us, now_ms / 1000, &peer, &name);
         }
-        self.node.latency.record(
-            "command",
-            (duration_us / 1000).max(0) as u64,
-            self.node.limits.latency_monitor_threshold_ms,
-            now_ms / 1000,
-        );
     }
 
     /// Periodic work (Redis `serverCron` at `hz`): active expiry, client
@@ -688,6 +706,20 @@ fn feed_monitors(node: &mut Node, client: &Client, args: &[Bytes], now_us: i64) 
             });
         }
     }
+}
+
+/// Microseconds the `Effect::BlockServer`s among `effects` will block the
+/// server (DEBUG SLEEP, also inside EXEC).
+fn blocked_us(effects: &[Effect]) -> i64 {
+    effects
+        .iter()
+        .map(|effect| match effect {
+            Effect::BlockServer { duration_ms } => i64::try_from(*duration_ms)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+            _ => 0,
+        })
+        .fold(0, i64::saturating_add)
 }
 
 #[cfg(test)]

@@ -11,9 +11,11 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod latency_histogram;
+mod latency_report;
 pub mod metrics;
 pub mod node;
 pub mod slowlog;
+mod sparkline;
 pub mod table;
 pub mod testing;
 

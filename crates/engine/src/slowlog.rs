@@ -179,7 +179,9 @@ impl LatencyMonitor {
         self.events.get(name)
     }
 
-    /// Resets the named events (all when empty); returns how many were reset.
+    /// Resets the named events (all when empty); returns how many were
+    /// reset. Names match ignoring ASCII case, as Redis's
+    /// `latencyResetEvent` compares them with `strcasecmp`.
     pub fn reset(&mut self, names: &[String]) -> usize {
         if names.is_empty() {
             let count = self.events.len();
@@ -188,7 +190,12 @@ impl LatencyMonitor {
         }
         names
             .iter()
-            .filter(|name| self.events.remove(name.as_str()).is_some())
-            .count()
+            .map(|name| {
+                let before = self.events.len();
+                self.events
+                    .retain(|event, _| !event.eq_ignore_ascii_case(name));
+                before - self.events.len()
+            })
+            .sum()
     }
 }

@@ -2,8 +2,10 @@
 //! real `redis-server` 7.0.15; every reply must be byte-identical.
 //!
 //! Scripts live in `tests/oracle/*.txt`: one command per line, words split on
-//! spaces, double quotes group words, `#` starts a comment line. Each script
-//! runs on one fresh connection per server, after FLUSHALL.
+//! spaces, double quotes group words, `#` starts a comment line, and a line
+//! starting with `!` runs without its reply being compared (`!HELLO 3`: the
+//! reply holds the connection id). Each script runs on one fresh connection
+//! per server, after FLUSHALL.
 
 mod common;
 
@@ -59,11 +61,17 @@ fn run_script(port: u16, script: &str) -> Vec<(String, Vec<u8>)> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        let (line, compared) = match line.strip_prefix('!') {
+            Some(rest) => (rest.trim(), false),
+            None => (line, true),
+        };
         let words = split_words(line);
         let args: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         raw.command(&args);
         let (_, bytes) = raw.read_raw_frame();
-        transcript.push((line.to_string(), bytes));
+        if compared {
+            transcript.push((line.to_string(), bytes));
+        }
     }
     transcript
 }

@@ -3,11 +3,12 @@
 //! allocator figures the shell stores in `node.memory`, the keyspace's own
 //! size estimates).
 //!
-//! Nothing here measures time or memory itself. LATENCY DOCTOR/GRAPH/
-//! HISTOGRAM are not implemented yet (no per-command histograms exist).
+//! Nothing here measures time or memory itself. LATENCY DOCTOR and GRAPH
+//! render their text in `crate::latency_report`.
 
 use crate::context::Ctx;
 use crate::error::CommandError;
+use crate::latency_report::{self, DoctorFacts};
 use crate::table::{CommandResult, CommandSpec, Flags, KeySpec};
 
 use super::info::MemoryFigures;
@@ -62,6 +63,26 @@ pub(super) const SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
 
 /// LATENCY's subcommand rows.
 pub(super) const LATENCY_SUBCOMMANDS: &[CommandSpec] = &[
+    sub_row(
+        "latency|doctor",
+        2,
+        ADMIN_FLAGS,
+        ADMIN_ACL,
+        "Return a human readable latency analysis report.",
+        "2.8.13",
+        "O(1)",
+        latency_doctor,
+    ),
+    sub_row(
+        "latency|graph",
+        3,
+        ADMIN_FLAGS,
+        ADMIN_ACL,
+        "Return a latency graph for the event.",
+        "2.8.13",
+        "O(1)",
+        latency_graph,
+    ),
     sub_row(
         "latency|latest",
         2,
@@ -337,11 +358,50 @@ fn latency_reset(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
+/// LATENCY DOCTOR (Redis `createLatencyReport`): the human readable
+/// analysis of the recorded events, a verbatim `txt` string.
+fn latency_doctor(ctx: &mut Ctx<'_>) -> CommandResult {
+    let facts = DoctorFacts {
+        latency_monitor_threshold_ms: ctx.node.limits.latency_monitor_threshold_ms,
+        slowlog_log_slower_than_us: ctx.node.config.get_i64("slowlog-log-slower-than"),
+        // The shell does not measure the process's AnonHugePages, so the
+        // transparent huge pages advice never shows.
+        anon_huge_pages_bytes: 0,
+    };
+    let report = latency_report::doctor_report(&ctx.node.latency, &facts, now_seconds(ctx));
+    ctx.out.verbatim("txt", report.as_bytes());
+    Ok(())
+}
+
+/// LATENCY GRAPH event (Redis `latencyCommandGenSparkeline`): an ASCII
+/// graph of the event's samples, a verbatim `txt` string. The event name
+/// matches exactly (Redis's latency dictionary is case-sensitive).
+fn latency_graph(ctx: &mut Ctx<'_>) -> CommandResult {
+    let now_seconds = now_seconds(ctx);
+    let argument = ctx.arg(2);
+    let graph = std::str::from_utf8(argument)
+        .ok()
+        .and_then(|name| ctx.node.latency.event(name).map(|event| (name, event)))
+        .map(|(name, event)| latency_report::graph(name, event, now_seconds))
+        .ok_or_else(|| {
+            CommandError::err_with_arg("No samples available for event '", argument, "'")
+        })?;
+    ctx.out.verbatim("txt", &graph);
+    Ok(())
+}
+
+/// Redis's `time(NULL)`: whole Unix seconds of the command's time.
+fn now_seconds(ctx: &Ctx<'_>) -> i64 {
+    ctx.now_ms.div_euclid(1000)
+}
+
 fn latency_help(ctx: &mut Ctx<'_>) -> CommandResult {
-    // Redis's text, without the subcommands Shoal does not have yet
-    // (DOCTOR, GRAPH).
     const LINES: &[&str] = &[
         "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "GRAPH <event>",
+        "    Return an ASCII latency graph for the <event> class.",
         "HISTORY <event>",
         "    Return time-latency samples for the <event> class.",
         "LATEST",
@@ -533,7 +593,7 @@ fn memory_help(ctx: &mut Ctx<'_>) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{bulk, error, simple, TestNode};
+    use crate::testing::{assert_rows_match, bulk, error, simple, CommandInfoRow, TestNode};
     use shoal_keyspace::{StringValue, Value};
     use shoal_resp::Frame;
 
@@ -656,6 +716,8 @@ mod tests {
         assert_eq!(help.len(), 12);
     }
 
+    /// Non-fast commands feed the `command` event, fast ones
+    /// `fast-command` (Redis's `call`); RESET ignores case.
     #[test]
     fn latency_reports_samples() {
         let mut node = TestNode::new();
@@ -664,21 +726,33 @@ mod tests {
             simple("OK")
         );
         assert_eq!(node.run("LATENCY LATEST"), Frame::Array(vec![]));
-        node.run("PING");
+        node.run("CONFIG GET maxmemory");
         node.record_duration(50_000);
         let first = node.now_ms / 1000;
         node.advance_ms(2_000);
-        node.run("PING");
+        node.run("CONFIG GET maxmemory");
         node.record_duration(20_000);
         let second = node.now_ms / 1000;
+        node.run("PING");
+        node.record_duration(3_000);
+        node.run("PING");
+        node.record_duration(999);
         assert_eq!(
             node.run("LATENCY LATEST"),
-            Frame::Array(vec![Frame::Array(vec![
-                bulk("command"),
-                Frame::Integer(second),
-                Frame::Integer(20),
-                Frame::Integer(50),
-            ])])
+            Frame::Array(vec![
+                Frame::Array(vec![
+                    bulk("command"),
+                    Frame::Integer(second),
+                    Frame::Integer(20),
+                    Frame::Integer(50),
+                ]),
+                Frame::Array(vec![
+                    bulk("fast-command"),
+                    Frame::Integer(second),
+                    Frame::Integer(3),
+                    Frame::Integer(3),
+                ]),
+            ])
         );
         assert_eq!(
             node.run("LATENCY HISTORY command"),
@@ -687,13 +761,185 @@ mod tests {
                 Frame::Array(vec![Frame::Integer(second), Frame::Integer(20)]),
             ])
         );
+        assert_eq!(node.run("LATENCY HISTORY Command"), Frame::Array(vec![]));
         assert_eq!(node.run("LATENCY HISTORY nosuch"), Frame::Array(vec![]));
         assert_eq!(node.run("LATENCY RESET nosuch"), Frame::Integer(0));
-        assert_eq!(node.run("LATENCY RESET command x"), Frame::Integer(1));
-        assert_eq!(node.run("LATENCY RESET"), Frame::Integer(0));
+        assert_eq!(node.run("LATENCY RESET COMMAND x"), Frame::Integer(1));
+        assert_eq!(node.run("LATENCY RESET"), Frame::Integer(1));
         assert_eq!(
             node.run("LATENCY LATEST x"),
             error("ERR wrong number of arguments for 'latency|latest' command")
+        );
+    }
+
+    fn node_with_debug() -> TestNode {
+        let mut config = shoal_config::Config::default();
+        let mut no_files = |_: &str| -> std::io::Result<String> { Ok(String::new()) };
+        config
+            .load_text("enable-debug-command yes\n", &mut no_files)
+            .expect("valid configuration");
+        TestNode::with_config(config)
+    }
+
+    /// DEBUG SLEEP's blocking (carried out by the shell after the measured
+    /// execution) counts in the command's duration, as in Redis where the
+    /// command itself sleeps: a `command` latency sample and a slow log
+    /// entry.
+    #[test]
+    fn debug_sleep_counts_as_latency() {
+        let mut node = node_with_debug();
+        node.run("CONFIG SET latency-monitor-threshold 10");
+        assert_eq!(node.run("DEBUG SLEEP 0.05"), simple("OK"));
+        node.record_duration(120);
+        let now = node.now_ms / 1000;
+        assert_eq!(
+            node.run("LATENCY HISTORY command"),
+            Frame::Array(vec![Frame::Array(vec![
+                Frame::Integer(now),
+                Frame::Integer(50)
+            ])])
+        );
+        let Frame::Array(entries) = node.run("SLOWLOG GET") else {
+            panic!("array")
+        };
+        let Frame::Array(entry) = &entries[0] else {
+            panic!("entry")
+        };
+        assert_eq!(entry[2], Frame::Integer(50_120));
+        // The next command does not inherit the sleep.
+        node.run("CONFIG GET maxmemory");
+        node.record_duration(5);
+        assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(1));
+    }
+
+    /// DOCTOR's three situations through the command, as a bulk string
+    /// under RESP2 and a `txt` verbatim string under RESP3.
+    #[test]
+    fn latency_doctor_replies() {
+        let mut node = TestNode::new();
+        let Frame::Bulk(report) = node.run("LATENCY DOCTOR") else {
+            panic!("bulk in RESP2")
+        };
+        assert!(report.starts_with(b"I'm sorry, Dave, I can't do that."));
+        node.run("CONFIG SET latency-monitor-threshold 1");
+        assert_eq!(
+            node.run("LATENCY DOCTOR"),
+            bulk(
+                "Dave, no latency spike was observed during the lifetime of this Redis \
+                 instance, not in the slightest bit. I honestly think you ought to sit down \
+                 calmly, take a stress pill, and think things over.\n"
+            )
+        );
+        node.run("CONFIG SET slowlog-log-slower-than -1");
+        node.run("CONFIG GET maxmemory");
+        node.record_duration(7_000);
+        node.advance_ms(3_000);
+        node.run("HELLO 3");
+        let Frame::Verbatim(format, report) = node.run("LATENCY DOCTOR") else {
+            panic!("verbatim in RESP3")
+        };
+        assert_eq!(format, "txt");
+        let report = String::from_utf8(report).unwrap();
+        assert!(report.contains(
+            "\n\n1. command: 1 latency spikes (average 7ms, mean deviation 0ms, period 3.00 \
+             sec). Worst all time event 7ms.\n\nI have a few advices for you:\n\n- There are \
+             latency issues with potentially slow commands you are using. Try to enable the \
+             Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than \
+             1000'."
+        ));
+        assert_eq!(
+            node.run("LATENCY DOCTOR x"),
+            error("ERR wrong number of arguments for 'latency|doctor' command")
+        );
+    }
+
+    /// GRAPH draws an event's samples labelled with their age; unknown
+    /// names (matched case-sensitively) are an error echoing the argument.
+    #[test]
+    fn latency_graph_replies() {
+        let mut node = TestNode::new();
+        node.run("CONFIG SET latency-monitor-threshold 1");
+        node.run("CONFIG GET maxmemory");
+        node.record_duration(30_000);
+        node.advance_ms(5_000);
+        node.run("CONFIG GET maxmemory");
+        node.record_duration(10_000);
+        node.advance_ms(1_000);
+        assert_eq!(
+            node.run("LATENCY GRAPH command"),
+            bulk(
+                &[
+                    "command - high 30 ms, low 10 ms (all time high 30 ms)\n",
+                    &"-".repeat(80),
+                    "\n# \n| \n| \n|_\n  \n61\nss\n",
+                ]
+                .concat()
+            )
+        );
+        node.run("HELLO 3");
+        assert!(matches!(
+            node.run("LATENCY GRAPH command"),
+            Frame::Verbatim(format, _) if format == "txt"
+        ));
+        assert_eq!(
+            node.run("LATENCY GRAPH COMMAND"),
+            error("ERR No samples available for event 'COMMAND'")
+        );
+        assert_eq!(
+            node.run_args(&[b"LATENCY", b"GRAPH", b"no\0such"]),
+            error("ERR No samples available for event 'no'")
+        );
+        assert_eq!(
+            node.run("LATENCY GRAPH"),
+            error("ERR wrong number of arguments for 'latency|graph' command")
+        );
+        let Frame::Array(help) = node.run("LATENCY HELP") else {
+            panic!("array")
+        };
+        assert_eq!(help.len(), 17);
+        assert_eq!(help[1], simple("DOCTOR"));
+        assert_eq!(help[3], simple("GRAPH <event>"));
+    }
+
+    /// The LATENCY rows as redis-server 7.0.15's COMMAND INFO prints them.
+    #[test]
+    fn latency_rows_match_redis() {
+        const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
+        const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous"];
+        let expected: &[CommandInfoRow] = &[
+            ("latency|doctor", 2, ADMIN, (0, 0, 0), ADMIN_ACL),
+            ("latency|graph", 3, ADMIN, (0, 0, 0), ADMIN_ACL),
+            ("latency|history", 3, ADMIN, (0, 0, 0), ADMIN_ACL),
+            ("latency|latest", 2, ADMIN, (0, 0, 0), ADMIN_ACL),
+            ("latency|reset", -2, ADMIN, (0, 0, 0), ADMIN_ACL),
+            ("latency|histogram", -2, ADMIN, (0, 0, 0), ADMIN_ACL),
+            (
+                "latency|help",
+                2,
+                &["loading", "stale"],
+                (0, 0, 0),
+                &["slow"],
+            ),
+        ];
+        assert_rows_match(super::LATENCY_SUBCOMMANDS, expected, Some("server"));
+        let docs = |name: &str| {
+            let spec = super::LATENCY_SUBCOMMANDS
+                .iter()
+                .find(|spec| spec.name == name)
+                .unwrap();
+            (spec.summary, spec.since, spec.complexity)
+        };
+        assert_eq!(
+            docs("latency|doctor"),
+            (
+                "Return a human readable latency analysis report.",
+                "2.8.13",
+                "O(1)"
+            )
+        );
+        assert_eq!(
+            docs("latency|graph"),
+            ("Return a latency graph for the event.", "2.8.13", "O(1)")
         );
     }
 
