@@ -144,10 +144,10 @@ impl Engine {
         let Some(mut client) = self.node.clients.remove(request.client) else {
             return (false, ExecOutcome::Close);
         };
-        let reply_start = out.len();
+        let (reply_start, mode_at_start) = (out.len(), client.reply_mode);
         let on_destination =
             commands::migrate::finish(&mut self.node, &mut client, request, io, now_us / 1000, out);
-        let outcome = self.finish_reply(&mut client, out, reply_start, false);
+        let outcome = self.finish_reply(&mut client, out, reply_start, mode_at_start, false);
         self.node.clients.insert(client);
         (on_destination, outcome)
     }
@@ -172,7 +172,8 @@ impl Engine {
         let Some(mut client) = self.node.clients.remove(change.client) else {
             return ExecOutcome::Close;
         };
-        let outcome = self.finish_reply(&mut client, out, reply_start, false);
+        let mode_at_start = client.reply_mode;
+        let outcome = self.finish_reply(&mut client, out, reply_start, mode_at_start, false);
         self.node.clients.insert(client);
         outcome
     }
@@ -279,16 +280,17 @@ impl Engine {
         // paused.
         let asking = std::mem::take(&mut client.asking);
         let reply_start = out.len();
+        let mode_at_start = client.reply_mode;
         let spec = match self.resolve(args) {
             Ok(spec) => spec,
             Err((spec, error)) => {
                 self.reject(client, spec, error, args, now_us, out);
-                return self.finish_reply(client, out, reply_start, asking);
+                return self.finish_reply(client, out, reply_start, mode_at_start, asking);
             }
         };
         if let Err(error) = self.check_access(client, spec, args) {
             self.reject(client, Some(spec), error, args, now_us, out);
-            return self.finish_reply(client, out, reply_start, asking);
+            return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         }
         // Transactions (Redis processCommand): `no_multi` commands are
         // refused inside MULTI, and EXEC is routed as a whole on a cluster
@@ -298,7 +300,7 @@ impl Engine {
             if spec.flags.contains(Flags::NO_MULTI) {
                 let error = CommandError::err("Command not allowed inside a transaction");
                 self.reject(client, Some(spec), error, args, now_us, out);
-                return self.finish_reply(client, out, reply_start, asking);
+                return self.finish_reply(client, out, reply_start, mode_at_start, asking);
             }
             if commands::transaction::is_exec(spec) {
                 let route =
@@ -306,7 +308,7 @@ impl Engine {
                 if let Err(error) = route {
                     commands::transaction::discard_transaction(&mut self.node, client);
                     self.refuse(Some(spec), &error, out);
-                    return self.finish_reply(client, out, reply_start, asking);
+                    return self.finish_reply(client, out, reply_start, mode_at_start, asking);
                 }
             }
         }
@@ -315,13 +317,13 @@ impl Engine {
         let route = commands::cluster::route(&mut self.node, client, spec, args, asking, now_ms);
         if let Err(error) = route {
             self.reject(client, Some(spec), error, args, now_us, out);
-            return self.finish_reply(client, out, reply_start, asking);
+            return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         }
         // Pub/Sub: a subscribed RESP2 client may run only a few commands
         // (checked after auth, before the pause, as in Redis processCommand).
         if let Err(error) = commands::pubsub::check_context(client, spec) {
             self.reject(client, Some(spec), error, args, now_us, out);
-            return self.finish_reply(client, out, reply_start, asking);
+            return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         }
         if self.is_paused(client, spec, now_ms) {
             client.asking = asking;
@@ -332,7 +334,7 @@ impl Engine {
             // handler is a table bug, reported rather than panicking.
             let error = CommandError::err(format!("command '{}' has no handler", spec.name));
             self.reject(client, Some(spec), error, args, now_us, out);
-            return self.finish_reply(client, out, reply_start, asking);
+            return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         };
         client.last_command = commands::full_name(spec);
         // Transactions: inside MULTI everything but EXEC, DISCARD, MULTI,
@@ -341,7 +343,7 @@ impl Engine {
         if client.multi.is_some() && !commands::transaction::runs_inside_multi(spec) {
             commands::transaction::queue(&self.node, client, spec, args);
             out.simple("QUEUED");
-            return self.finish_reply(client, out, reply_start, asking);
+            return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         }
         let effects_before = self.node.effects.len();
         call(&mut self.node, client, spec, handler, args, now_us, out);
@@ -355,7 +357,7 @@ impl Engine {
             // The reply comes with `finish_listen_change`.
             return ExecOutcome::Relisten;
         }
-        self.finish_reply(client, out, reply_start, asking)
+        self.finish_reply(client, out, reply_start, mode_at_start, asking)
     }
 
     /// Finds the row for `args`, descending into subcommands. An arity error
@@ -486,20 +488,27 @@ impl Engine {
         client: &mut Client,
         out: &mut ReplyWriter,
         reply_start: usize,
+        mode_at_start: ReplyMode,
         asking: bool,
     ) -> ExecOutcome {
         if client.multi.is_some() {
             client.asking |= asking;
         }
-        match client.reply_mode {
-            ReplyMode::On => {}
-            ReplyMode::Off => out.truncate(reply_start),
-            ReplyMode::Skip => client.reply_mode = ReplyMode::SkipNext,
-            ReplyMode::SkipNext => {
-                out.truncate(reply_start);
-                client.reply_mode = ReplyMode::On;
-            }
+        // Redis drops every reply byte written while CLIENT_REPLY_OFF or
+        // CLIENT_REPLY_SKIP is set. CLIENT REPLY ON clears both before it
+        // replies +OK, so its reply shows; an OFF set midway through EXEC is
+        // applied per queued command by EXEC.
+        let suppressed = matches!(mode_at_start, ReplyMode::Off | ReplyMode::SkipNext)
+            && client.reply_mode != ReplyMode::On;
+        if suppressed {
+            out.truncate(reply_start);
         }
+        client.reply_mode = match (mode_at_start, client.reply_mode) {
+            // CLIENT REPLY SKIP (directly or queued): the next command.
+            (_, ReplyMode::Skip) => ReplyMode::SkipNext,
+            (ReplyMode::SkipNext, ReplyMode::SkipNext) => ReplyMode::On,
+            (_, mode) => mode,
+        };
         if client.close_after_reply {
             ExecOutcome::Close
         } else {

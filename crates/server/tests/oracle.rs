@@ -248,3 +248,110 @@ fn own_key_event_pushes_come_where_redis_puts_them() {
     assert!(theirs[0].starts_with(">3 $7 message "), "{theirs:?}");
     assert_eq!(run_self_subscribed(shoal.port), theirs);
 }
+
+/// Sends each scenario pipelined on a fresh connection, then `CLIENT REPLY
+/// ON` and a PING marker; returns the bytes that came back before the
+/// marker. Redis drops reply bytes while CLIENT_REPLY_OFF/SKIP is set, even
+/// in the middle of an EXEC (leaving its array short), which is what these
+/// scenarios pin.
+fn run_reply_mode_scenarios(port: u16) -> Vec<String> {
+    let scenarios: &[&[&[&str]]] = &[
+        &[
+            &["MULTI"],
+            &["PING"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING", "x"],
+            &["EXEC"],
+            &["PING", "after"],
+            &["PING", "after2"],
+        ],
+        &[
+            &["MULTI"],
+            &["PING"],
+            &["CLIENT", "REPLY", "OFF"],
+            &["PING", "x"],
+            &["EXEC"],
+            &["PING", "after"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["MULTI"],
+            &["PING", "a"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "b"],
+            &["EXEC"],
+        ],
+        &[
+            &["MULTI"],
+            &["CLIENT", "REPLY", "OFF"],
+            &["PING"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "x"],
+            &["EXEC"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "z"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "y"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING", "a"],
+            &["PING", "b"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["CLIENT", "REPLY", "SKIP"],
+            &["PING", "a"],
+            &["PING", "b"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["CLIENT", "REPLY", "OFF"],
+            &["PING", "a"],
+            &["CLIENT", "REPLY", "ON"],
+            &["PING", "b"],
+        ],
+    ];
+    let mut transcript = Vec::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let mut raw = Raw::connect(port);
+        let marker = format!("end-{index}");
+        let mut bytes = Vec::new();
+        for args in scenario.iter() {
+            let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+            bytes.extend_from_slice(&shoal_resp::encode_command(&args));
+        }
+        bytes.extend_from_slice(&shoal_resp::encode_command(&[b"CLIENT", b"REPLY", b"ON"]));
+        bytes.extend_from_slice(&shoal_resp::encode_command(&[b"PING", marker.as_bytes()]));
+        raw.send(&bytes);
+        let end = format!("${}\r\n{marker}\r\n", marker.len()).into_bytes();
+        let mut reply = Vec::new();
+        while !reply.ends_with(&end) {
+            reply.extend_from_slice(&raw.read_exact_bytes(1));
+        }
+        transcript.push(String::from_utf8_lossy(&reply).replace("\r\n", " "));
+    }
+    transcript
+}
+
+#[test]
+fn client_reply_modes_around_and_inside_exec_match_redis() {
+    if !redis_tools_available("client_reply_modes_around_and_inside_exec_match_redis") {
+        return;
+    }
+    let shoal = start_shoal(&[]);
+    let redis = start_redis(&[]);
+    let theirs = run_reply_mode_scenarios(redis.port);
+    // Redis's EXEC header promises three replies and sends two.
+    assert!(theirs[0].starts_with("+OK +QUEUED +QUEUED +QUEUED *3 +PONG $1 x $6 after2"));
+    assert_eq!(run_reply_mode_scenarios(shoal.port), theirs);
+}

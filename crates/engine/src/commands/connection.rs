@@ -719,7 +719,11 @@ fn client_reply(ctx: &mut Ctx<'_>) -> CommandResult {
     } else if ctx.arg_is(2, "OFF") {
         ctx.client.reply_mode = ReplyMode::Off;
     } else if ctx.arg_is(2, "SKIP") {
-        ctx.client.reply_mode = ReplyMode::Skip;
+        // Under OFF, SKIP changes nothing (Redis sets SKIP_NEXT only when
+        // CLIENT_REPLY_OFF is clear).
+        if ctx.client.reply_mode != ReplyMode::Off {
+            ctx.client.reply_mode = ReplyMode::Skip;
+        }
     } else {
         return Err(CommandError::Syntax);
     }

@@ -63,7 +63,7 @@ use shoal_cluster::routing::RouteFlags;
 use shoal_keyspace::is_expired;
 use shoal_resp::parse_i64_strict;
 
-use crate::client::{Client, ClientId, MultiState, QueuedCommand};
+use crate::client::{Client, ClientId, MultiState, QueuedCommand, ReplyMode};
 use crate::context::Ctx;
 use crate::engine::call;
 use crate::error::CommandError;
@@ -416,8 +416,13 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.out.null_array();
         return Ok(());
     }
-    ctx.out.array(commands.len());
+    // Under CLIENT REPLY OFF Redis drops the header, and every reply written
+    // while OFF holds; a queued CLIENT REPLY OFF/ON switches that midway.
+    if ctx.client.reply_mode != ReplyMode::Off {
+        ctx.out.array(commands.len());
+    }
     for queued in &commands {
+        let reply_start = ctx.out.len();
         // Redis runs the queued commands with CLIENT_DENY_BLOCKING set, which
         // MONITOR refuses (it would stop replying per command).
         let handler = match queued.spec.name {
@@ -450,6 +455,9 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
                 "ERR command '{}' has no handler",
                 queued.spec.name
             )),
+        }
+        if ctx.client.reply_mode == ReplyMode::Off {
+            ctx.out.truncate(reply_start);
         }
     }
     // A queued ASKING applied to the commands after it only: the flag
