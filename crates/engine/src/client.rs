@@ -88,6 +88,10 @@ pub struct Client {
     pub last_command: &'static str,
     /// `CLIENT REPLY` state.
     pub reply_mode: ReplyMode,
+    /// Byte ranges of the reply buffer written as pushes by the command
+    /// running now (pub/sub confirmations): Redis's `CLIENT_PUSHING`, which
+    /// CLIENT REPLY OFF/SKIP does not suppress. Cleared after each command.
+    pub pushed_ranges: Vec<(usize, usize)>,
     /// `CLIENT NO-EVICT`.
     pub no_evict: bool,
     /// In MONITOR mode.
@@ -137,6 +141,7 @@ impl Client {
             last_interaction_ms: now_ms,
             last_command: "NULL",
             reply_mode: ReplyMode::On,
+            pushed_ranges: Vec::new(),
             no_evict: false,
             monitor: false,
             close_after_reply: false,
@@ -147,6 +152,29 @@ impl Client {
             asking: false,
             readonly: false,
             multi: None,
+        }
+    }
+
+    /// Drops the reply bytes written from `start` on, as CLIENT REPLY
+    /// OFF/SKIP does, except the pushes recorded in `pushed_ranges`, which
+    /// stay in order (Redis `prepareClientToWrite` lets `CLIENT_PUSHING`
+    /// output through).
+    pub fn suppress_reply(&mut self, out: &mut shoal_resp::ReplyWriter, start: usize) {
+        let mut kept = Vec::new();
+        for &(first, end) in self
+            .pushed_ranges
+            .iter()
+            .filter(|(first, _)| *first >= start)
+        {
+            if let Some(bytes) = out.as_bytes().get(first..end) {
+                kept.extend_from_slice(bytes);
+            }
+        }
+        out.truncate(start);
+        out.raw(&kept);
+        self.pushed_ranges.retain(|(first, _)| *first < start);
+        if !kept.is_empty() {
+            self.pushed_ranges.push((start, start + kept.len()));
         }
     }
 

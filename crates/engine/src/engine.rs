@@ -501,8 +501,9 @@ impl Engine {
         let suppressed = matches!(mode_at_start, ReplyMode::Off | ReplyMode::SkipNext)
             && client.reply_mode != ReplyMode::On;
         if suppressed {
-            out.truncate(reply_start);
+            client.suppress_reply(out, reply_start);
         }
+        client.pushed_ranges.clear();
         client.reply_mode = match (mode_at_start, client.reply_mode) {
             // CLIENT REPLY SKIP (directly or queued): the next command.
             (_, ReplyMode::Skip) => ReplyMode::SkipNext,

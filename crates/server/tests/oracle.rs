@@ -320,6 +320,39 @@ fn run_reply_mode_scenarios(port: u16) -> Vec<String> {
             &["CLIENT", "REPLY", "ON"],
             &["PING", "b"],
         ],
+        // Pub/Sub confirmations are pushes (CLIENT_PUSHING): they get
+        // through OFF and SKIP, in RESP2 and RESP3 (HELLO's own reply,
+        // which holds the connection id, is suppressed).
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["SUBSCRIBE", "c1", "c2"],
+            &["PSUBSCRIBE", "p*"],
+            &["PING"],
+            &["UNSUBSCRIBE", "c1", "c2"],
+            &["PUNSUBSCRIBE", "p*"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "OFF"],
+            &["HELLO", "3"],
+            &["SUBSCRIBE", "c1"],
+            &["PING"],
+            &["UNSUBSCRIBE", "c1"],
+            &["SSUBSCRIBE", "s1"],
+            &["SUNSUBSCRIBE", "s1"],
+        ],
+        &[
+            &["CLIENT", "REPLY", "SKIP"],
+            &["SUBSCRIBE", "c1"],
+            &["UNSUBSCRIBE"],
+        ],
+        &[
+            &["MULTI"],
+            &["CLIENT", "REPLY", "OFF"],
+            &["SUBSCRIBE", "c1"],
+            &["PING"],
+            &["UNSUBSCRIBE", "c1"],
+            &["EXEC"],
+        ],
     ];
     let mut transcript = Vec::new();
     for (index, scenario) in scenarios.iter().enumerate() {

@@ -360,6 +360,15 @@ fn write_confirmation(out: &mut ReplyWriter, kind: &[u8], channel: Option<&[u8]>
     out.integer(count as i64);
 }
 
+/// Writes a confirmation into the running command's reply as a push:
+/// Redis sets `CLIENT_PUSHING` around it (`addReplyPubsubSubscribed` and
+/// friends), in RESP2 too, so it gets through CLIENT REPLY OFF/SKIP.
+fn confirm(ctx: &mut Ctx<'_>, kind: &[u8], channel: Option<&[u8]>, count: usize) {
+    let start = ctx.out.len();
+    write_confirmation(ctx.out, kind, channel, count);
+    ctx.client.pushed_ranges.push((start, ctx.out.len()));
+}
+
 /// What one receiver gets for one publish.
 #[derive(Clone, Debug)]
 enum Delivery {
@@ -640,7 +649,7 @@ fn subscribe(ctx: &mut Ctx<'_>) -> CommandResult {
             subscribers.or_default().insert(id);
         }
         let count = ctx.client.subscription_count();
-        write_confirmation(ctx.out, b"subscribe", Some(channel), count);
+        confirm(ctx, b"subscribe", Some(channel), count);
     }
     Ok(())
 }
@@ -653,7 +662,7 @@ fn ssubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
             subscribers.or_default().insert(id);
         }
         let count = ctx.client.shard_subscription_count();
-        write_confirmation(ctx.out, b"ssubscribe", Some(channel), count);
+        confirm(ctx, b"ssubscribe", Some(channel), count);
     }
     Ok(())
 }
@@ -667,7 +676,7 @@ fn psubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
             subscribers.or_default().insert(id);
         }
         let count = ctx.client.subscription_count();
-        write_confirmation(ctx.out, b"psubscribe", Some(pattern), count);
+        confirm(ctx, b"psubscribe", Some(pattern), count);
     }
     Ok(())
 }
@@ -680,7 +689,7 @@ fn unsubscribe_channel(ctx: &mut Ctx<'_>, channel: &[u8]) {
         registry_remove(&mut ctx.node.pubsub.channels, channel, id);
     }
     let count = ctx.client.subscription_count();
-    write_confirmation(ctx.out, b"unsubscribe", Some(channel), count);
+    confirm(ctx, b"unsubscribe", Some(channel), count);
 }
 
 fn unsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
@@ -694,7 +703,7 @@ fn unsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
     let channels: Vec<Bytes> = ctx.client.pubsub_channels.iter().cloned().collect();
     if channels.is_empty() {
         let count = ctx.client.subscription_count();
-        write_confirmation(ctx.out, b"unsubscribe", None, count);
+        confirm(ctx, b"unsubscribe", None, count);
     }
     for channel in &channels {
         unsubscribe_channel(ctx, channel);
@@ -708,7 +717,7 @@ fn sunsubscribe_channel(ctx: &mut Ctx<'_>, channel: &[u8]) {
         registry_remove(&mut ctx.node.pubsub.shard_channels, channel, id);
     }
     let count = ctx.client.shard_subscription_count();
-    write_confirmation(ctx.out, b"sunsubscribe", Some(channel), count);
+    confirm(ctx, b"sunsubscribe", Some(channel), count);
 }
 
 fn sunsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
@@ -721,7 +730,7 @@ fn sunsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
     let channels: Vec<Bytes> = ctx.client.pubsub_shard_channels.iter().cloned().collect();
     if channels.is_empty() {
         let count = ctx.client.shard_subscription_count();
-        write_confirmation(ctx.out, b"sunsubscribe", None, count);
+        confirm(ctx, b"sunsubscribe", None, count);
     }
     for channel in &channels {
         sunsubscribe_channel(ctx, channel);
@@ -737,7 +746,7 @@ fn punsubscribe_pattern(ctx: &mut Ctx<'_>, pattern: &[u8]) {
         registry_remove(&mut ctx.node.pubsub.patterns, pattern, id);
     }
     let count = ctx.client.subscription_count();
-    write_confirmation(ctx.out, b"punsubscribe", Some(pattern), count);
+    confirm(ctx, b"punsubscribe", Some(pattern), count);
 }
 
 fn punsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
@@ -751,7 +760,7 @@ fn punsubscribe(ctx: &mut Ctx<'_>) -> CommandResult {
     let patterns = ctx.client.pubsub_patterns.clone();
     if patterns.is_empty() {
         let count = ctx.client.subscription_count();
-        write_confirmation(ctx.out, b"punsubscribe", None, count);
+        confirm(ctx, b"punsubscribe", None, count);
     }
     for pattern in &patterns {
         punsubscribe_pattern(ctx, pattern);

@@ -457,7 +457,7 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
             )),
         }
         if ctx.client.reply_mode == ReplyMode::Off {
-            ctx.out.truncate(reply_start);
+            ctx.client.suppress_reply(ctx.out, reply_start);
         }
     }
     // A queued ASKING applied to the commands after it only: the flag
