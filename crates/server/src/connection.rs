@@ -228,12 +228,16 @@ impl Session {
     /// Executes every complete request in the buffer, then writes replies.
     async fn process_buffer(&mut self, stream: &mut TcpStream) -> Step {
         let limits = {
-            let engine = self.shared.engine.borrow();
-            let node = &engine.node;
-            let authenticated = node
-                .clients
-                .get(self.id)
-                .is_none_or(|client| client.authenticated);
+            let mut engine = self.shared.engine.borrow_mut();
+            let node = &mut engine.node;
+            // While the batch runs, CLIENT LIST shows the bytes read for it
+            // as qbuf, as Redis keeps its query buffer until every command
+            // in it ran (`update_buffer_stats` puts the remainder after).
+            let read_bytes = self.buffer.len();
+            let authenticated = node.clients.get_mut(self.id).is_none_or(|client| {
+                client.buffers.query_buffer_bytes = read_bytes;
+                client.authenticated
+            });
             ParseLimits {
                 max_bulk_len_bytes: node.limits.proto_max_bulk_len_bytes,
                 authenticated,

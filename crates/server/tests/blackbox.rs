@@ -298,6 +298,39 @@ fn idle_timeout_closes_clients() {
     assert!(raw.is_closed(), "idle client was not closed");
 }
 
+/// Redis keeps a command in its query buffer while it runs and counts its
+/// arguments as `argv-mem`; Redis's own test suite (introspection.tcl)
+/// expects `qbuf=26` for a lone CLIENT LIST or CLIENT INFO.
+#[test]
+fn client_list_shows_the_running_command_in_qbuf_and_argv_mem() {
+    let server = start_shoal(&[]);
+    let mut raw = Raw::connect(server.port);
+    raw.call(&["PING"]);
+    for (args, argv_bytes) in [(["CLIENT", "INFO"], 10), (["CLIENT", "LIST"], 10)] {
+        let reply = raw.call(&args);
+        let text = match reply {
+            Frame::Bulk(bytes) | Frame::Verbatim(_, bytes) => {
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            other => panic!("{args:?}: {other:?}"),
+        };
+        assert!(text.contains(" qbuf=26 "), "{text}");
+        assert!(text.contains(&format!(" argv-mem={argv_bytes} ")), "{text}");
+    }
+    // Another client's line shows its idle buffers: nothing queued.
+    let mut other = Raw::connect(server.port);
+    other.call(&["PING"]);
+    let Frame::Bulk(list) = raw.call(&["CLIENT", "LIST"]) else {
+        panic!("CLIENT LIST")
+    };
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let idle = list.lines().find(|line| line.contains("cmd=ping"));
+    assert!(
+        idle.is_some_and(|line| line.contains(" qbuf=0 ") && line.contains(" argv-mem=0 ")),
+        "{list}"
+    );
+}
+
 #[test]
 fn client_kill_closes_the_victim() {
     let server = start_shoal(&[]);

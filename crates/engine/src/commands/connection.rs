@@ -446,8 +446,15 @@ fn client_getname(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 /// One CLIENT LIST line (without the trailing newline), fields in Redis
-/// 7.0's order.
-pub(crate) fn client_info_line(client: &Client, now_ms: i64, watch_dirty: bool) -> String {
+/// 7.0's order. `argv_bytes` is the size of the arguments the client is
+/// executing now (Redis `argv_len_sum`: the caller's own command, 0 for
+/// every other client).
+pub(crate) fn client_info_line(
+    client: &Client,
+    now_ms: i64,
+    watch_dirty: bool,
+    argv_bytes: usize,
+) -> String {
     let name = client
         .name
         .as_ref()
@@ -478,7 +485,7 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64, watch_dirty: bool) 
         .saturating_sub(buffers.query_buffer_bytes);
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp=0 obl=0 \
          oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         client.id,
         client.connection.peer_addr,
@@ -495,9 +502,10 @@ pub(crate) fn client_info_line(client: &Client, now_ms: i64, watch_dirty: bool) 
         client.multi_len(),
         buffers.query_buffer_bytes,
         query_free,
+        argv_bytes,
         buffers.query_buffer_capacity_bytes,
         buffers.output_buffer_bytes,
-        buffers.query_buffer_capacity_bytes + buffers.output_buffer_bytes,
+        buffers.query_buffer_capacity_bytes + buffers.output_buffer_bytes + argv_bytes,
         client.last_command,
         client.resp,
     )
@@ -544,6 +552,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
         }
     }
     let now_ms = ctx.now_ms;
+    let (me, argv_bytes) = (ctx.client.id, args_bytes(ctx.args));
     let mut clients: Vec<&Client> = ctx.node.clients.iter().collect();
     clients.push(ctx.client);
     clients.sort_by_key(|client| client.id);
@@ -558,16 +567,23 @@ fn client_list(ctx: &mut Ctx<'_>) -> CommandResult {
             continue;
         }
         let watch_dirty = ctx.node.watches.is_dirty(client.id);
-        text.push_str(&client_info_line(client, now_ms, watch_dirty));
+        let argv_bytes = if client.id == me { argv_bytes } else { 0 };
+        text.push_str(&client_info_line(client, now_ms, watch_dirty, argv_bytes));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());
     Ok(())
 }
 
+/// Redis `argv_len_sum`: the bytes of a command's arguments.
+fn args_bytes(args: &[Bytes]) -> usize {
+    args.iter().map(Bytes::len).sum()
+}
+
 fn client_info(ctx: &mut Ctx<'_>) -> CommandResult {
     let watch_dirty = ctx.node.watches.is_dirty(ctx.client.id);
-    let mut line = client_info_line(ctx.client, ctx.now_ms, watch_dirty);
+    let argv_bytes = args_bytes(ctx.args);
+    let mut line = client_info_line(ctx.client, ctx.now_ms, watch_dirty, argv_bytes);
     line.push('\n');
     ctx.out.verbatim("txt", line.as_bytes());
     Ok(())
@@ -626,6 +642,11 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
         } else if ctx.arg_is(index, "LADDR") {
             filter_laddr = Some(value.to_vec());
         } else if ctx.arg_is(index, "USER") {
+            // Only the default user exists (no ACL users yet); Redis looks
+            // the name up and refuses an unknown one.
+            if value != b"default" {
+                return Err(CommandError::err_with_arg("No such user '", value, "'"));
+            }
             filter_user = Some(value.to_vec());
         } else if ctx.arg_is(index, "SKIPME") {
             if value.eq_ignore_ascii_case(b"yes") {
