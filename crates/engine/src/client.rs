@@ -98,6 +98,10 @@ pub struct Client {
     pub monitor: bool,
     /// Marked for closing after the pending replies are written (QUIT, CLIENT KILL of self).
     pub close_after_reply: bool,
+    /// Its last request waits for CLIENT PAUSE to end (Redis
+    /// `BLOCKED_POSTPONE`: counted in INFO `blocked_clients`, CLIENT LIST
+    /// flag `b`).
+    pub postponed: bool,
     /// Buffer sizes, refreshed by the shell.
     pub buffers: BufferStats,
     // --- Pub/Sub (owned by commands/pubsub.rs) ---
@@ -145,6 +149,7 @@ impl Client {
             no_evict: false,
             monitor: false,
             close_after_reply: false,
+            postponed: false,
             buffers: BufferStats::default(),
             pubsub_channels: BTreeSet::new(),
             pubsub_patterns: Vec::new(),

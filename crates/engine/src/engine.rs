@@ -325,7 +325,8 @@ impl Engine {
             self.reject(client, Some(spec), error, args, now_us, out);
             return self.finish_reply(client, out, reply_start, mode_at_start, asking);
         }
-        if self.is_paused(client, spec, now_ms) {
+        client.postponed = self.is_paused(client, spec, now_ms);
+        if client.postponed {
             client.asking = asking;
             return ExecOutcome::Paused;
         }
@@ -420,11 +421,8 @@ impl Engine {
             self.node.pause = None;
             return false;
         }
-        // Redis lets these through a pause so clients can still be managed.
-        let exempt = matches!(commands::full_name(spec), "client|unpause");
-        if exempt {
-            return false;
-        }
+        // Redis 7.0 postpones every command under a pause of ALL, CLIENT
+        // UNPAUSE included (only a replica or the timeout ends it).
         !pause.writes_only
             || spec.flags.contains(Flags::WRITE)
             || spec.flags.contains(Flags::MAY_REPLICATE)
@@ -527,46 +525,15 @@ impl Engine {
             return;
         };
         let duration_us = duration_us.saturating_add(blocked_us);
-        let tracking = self.node.limits.latency_tracking;
-        if let Some(stats) = self.node.stats.commands.get_mut(commands::full_name(spec)) {
-            stats.usec += duration_us.max(0) as u64;
-            if tracking {
-                // Redis records `duration * 1000`: microseconds as ns.
-                stats
-                    .latency
-                    .get_or_insert_with(Box::default)
-                    .record(duration_us.max(0) as u64 * 1000);
-            }
-        }
-        // Redis's `call`: every command feeds the latency monitor, fast
-        // ones as `fast-command`; SKIP_SLOWLOG only keeps it out of the
-        // slow log.
-        let event = if spec.flags.contains(Flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
+        let (peer, name) = match self.node.clients.get(id) {
+            Some(client) => (
+                client.connection.peer_addr.clone(),
+                client.name.clone().unwrap_or_default(),
+            ),
+            None => (String::new(), Bytes::new()),
         };
-        self.node.latency.record(
-            event,
-            (duration_us / 1000).max(0) as u64,
-            self.node.limits.latency_monitor_threshold_ms,
-            now_ms / 1000,
-        );
-        if spec.flags.contains(Flags::SKIP_SLOWLOG) {
-            return;
-        }
-        if self.node.slowlog.would_record(duration_us) {
-            let (peer, name) = match self.node.clients.get(id) {
-                Some(client) => (
-                    client.connection.peer_addr.clone(),
-                    client.name.clone().unwrap_or_default(),
-                ),
-                None => (String::new(), Bytes::new()),
-            };
-            self.node
-                .slowlog
-                .record(args, duration_us, now_ms / 1000, &peer, &name);
-        }
+        let caller = (peer.as_str(), &name[..]);
+        record_command_duration(&mut self.node, caller, spec, args, duration_us, now_ms);
     }
 
     /// Periodic work (Redis `serverCron` at `hz`): active expiry, client
@@ -718,9 +685,51 @@ fn feed_monitors(node: &mut Node, client: &Client, args: &[Bytes], now_us: i64) 
     }
 }
 
+/// What Redis's `call` records once a command ran for `duration_us`:
+/// commandstats time and latency histogram, the latency monitor (fast
+/// commands as `fast-command`), and unless the row says SKIP_SLOWLOG (EXEC
+/// and friends, whose queued commands are recorded one by one) the slow
+/// log with the caller's address and name.
+pub(crate) fn record_command_duration(
+    node: &mut Node,
+    (peer, name): (&str, &[u8]),
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    duration_us: i64,
+    now_ms: i64,
+) {
+    let tracking = node.limits.latency_tracking;
+    if let Some(stats) = node.stats.commands.get_mut(commands::full_name(spec)) {
+        stats.usec += duration_us.max(0) as u64;
+        if tracking {
+            // Redis records `duration * 1000`: microseconds as ns.
+            stats
+                .latency
+                .get_or_insert_with(Box::default)
+                .record(duration_us.max(0) as u64 * 1000);
+        }
+    }
+    let event = if spec.flags.contains(Flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    };
+    node.latency.record(
+        event,
+        (duration_us / 1000).max(0) as u64,
+        node.limits.latency_monitor_threshold_ms,
+        now_ms / 1000,
+    );
+    if !spec.flags.contains(Flags::SKIP_SLOWLOG) && node.slowlog.would_record(duration_us) {
+        let name = Bytes::copy_from_slice(name);
+        node.slowlog
+            .record(args, duration_us, now_ms / 1000, peer, &name);
+    }
+}
+
 /// Microseconds the `Effect::BlockServer`s among `effects` will block the
 /// server (DEBUG SLEEP, also inside EXEC).
-fn blocked_us(effects: &[Effect]) -> i64 {
+pub(crate) fn blocked_us(effects: &[Effect]) -> i64 {
     effects
         .iter()
         .map(|effect| match effect {

@@ -466,6 +466,7 @@ pub(crate) fn client_info_line(
         (client.monitor, 'O'),
         (client.is_pubsub(), 'P'),
         (client.in_multi(), 'x'),
+        (client.postponed, 'b'),
         (watch_dirty, 'd'),
         (client.close_after_reply, 'c'),
         (client.readonly, 'r'),

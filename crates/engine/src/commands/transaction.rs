@@ -432,6 +432,7 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
         };
         match handler {
             Some(handler) => {
+                let effects_before = ctx.node.effects.len();
                 call(
                     ctx.node,
                     ctx.client,
@@ -440,6 +441,24 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
                     &queued.args,
                     ctx.now_us,
                     ctx.out,
+                );
+                // Redis's `call` records each queued command on its own
+                // (slow log, latency monitor, commandstats time); EXEC
+                // itself stays out of the slow log. The engine cannot time
+                // a command, so a queued command's duration is what it
+                // blocks the server for (DEBUG SLEEP), else zero; the
+                // shell's measurement of the whole EXEC goes to EXEC.
+                let effects = ctx.node.effects.get(effects_before..).unwrap_or(&[]);
+                let duration_us = crate::engine::blocked_us(effects);
+                let peer = ctx.client.connection.peer_addr.clone();
+                let name = ctx.client.name.clone().unwrap_or_default();
+                crate::engine::record_command_duration(
+                    ctx.node,
+                    (&peer, &name),
+                    queued.spec,
+                    &queued.args,
+                    duration_us,
+                    ctx.now_ms,
                 );
                 // A CONFIG SET of port/bind cannot wait for the listeners
                 // inside a transaction: it answers now and the shell listens
@@ -1423,6 +1442,60 @@ mod tests {
             ExecOutcome::Paused
         );
         assert!(out.is_empty());
+    }
+
+    /// A request held by CLIENT PAUSE counts as a blocked client (Redis
+    /// `BLOCKED_POSTPONE`: INFO `blocked_clients`, CLIENT LIST flag `b`),
+    /// and under a pause of ALL even CLIENT UNPAUSE waits, as in Redis 7.0.
+    #[test]
+    fn paused_requests_count_as_blocked_clients() {
+        let mut node = TestNode::new();
+        let other = connect(&mut node);
+        assert_eq!(
+            raw_as(&mut node, other, "CLIENT PAUSE 10000 WRITE"),
+            "+OK\r\n"
+        );
+        let set = [
+            Bytes::from_static(b"SET"),
+            Bytes::from_static(b"k"),
+            Bytes::from_static(b"v"),
+        ];
+        let mut out = ReplyWriter::new(Protocol::Resp2);
+        let now_us = node.now_ms * 1000;
+        assert_eq!(
+            node.engine.execute(node.client, &set, now_us, &mut out),
+            ExecOutcome::Paused
+        );
+        let info = raw_as(&mut node, other, "INFO clients");
+        assert!(info.contains("blocked_clients:1\r\n"), "{info}");
+        let list = raw_as(&mut node, other, "CLIENT LIST");
+        assert!(list.contains(" flags=b "), "{list}");
+        assert_eq!(raw_as(&mut node, other, "CLIENT UNPAUSE"), "+OK\r\n");
+        assert_eq!(
+            node.engine.execute(node.client, &set, now_us, &mut out),
+            ExecOutcome::Done
+        );
+        let info = raw_as(&mut node, other, "INFO clients");
+        assert!(info.contains("blocked_clients:0\r\n"), "{info}");
+        // Pause ALL: CLIENT UNPAUSE itself is postponed until the timeout.
+        assert_eq!(
+            raw_as(&mut node, other, "CLIENT PAUSE 10000 ALL"),
+            "+OK\r\n"
+        );
+        let unpause = [
+            Bytes::from_static(b"CLIENT"),
+            Bytes::from_static(b"UNPAUSE"),
+        ];
+        assert_eq!(
+            node.engine.execute(node.client, &unpause, now_us, &mut out),
+            ExecOutcome::Paused
+        );
+        let later_us = now_us + 10_001_000;
+        assert_eq!(
+            node.engine
+                .execute(node.client, &unpause, later_us, &mut out),
+            ExecOutcome::Done
+        );
     }
 
     #[test]

@@ -812,6 +812,53 @@ mod tests {
         assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(1));
     }
 
+    /// Redis's slowlog.tcl "EXEC is not logged, just executed commands":
+    /// the queued DEBUG SLEEP gets the entry, EXEC none, though the shell's
+    /// measurement of EXEC includes the sleep.
+    #[test]
+    fn queued_commands_are_logged_one_by_one_and_exec_is_not() {
+        let mut node = node_with_debug();
+        node.run("CONFIG SET slowlog-log-slower-than 100000");
+        node.run("MULTI");
+        node.run("DEBUG SLEEP 0.2");
+        node.run("SET k v");
+        let Frame::Array(replies) = node.run("EXEC") else {
+            panic!("EXEC")
+        };
+        assert_eq!(replies, vec![simple("OK"), simple("OK")]);
+        node.record_duration(30);
+        assert_eq!(node.run("SLOWLOG LEN"), Frame::Integer(1));
+        let Frame::Array(entries) = node.run("SLOWLOG GET") else {
+            panic!("array")
+        };
+        let Frame::Array(entry) = &entries[0] else {
+            panic!("entry")
+        };
+        assert_eq!(entry[2], Frame::Integer(200_000));
+        assert_eq!(
+            entry[3],
+            Frame::Array(vec![bulk("DEBUG"), bulk("SLEEP"), bulk("0.2")])
+        );
+        // At threshold 0 every queued command is logged, EXEC still not.
+        node.run("SLOWLOG RESET");
+        node.run("CONFIG SET slowlog-log-slower-than 0");
+        node.run("MULTI");
+        node.run("GET k");
+        node.run("EXEC");
+        node.record_duration(3);
+        let Frame::Array(entries) = node.run("SLOWLOG GET") else {
+            panic!("array")
+        };
+        let commands: Vec<Frame> = entries
+            .iter()
+            .filter_map(|entry| match entry {
+                Frame::Array(fields) => fields.get(3).cloned(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(commands, vec![Frame::Array(vec![bulk("GET"), bulk("k")])]);
+    }
+
     /// DOCTOR's three situations through the command, as a bulk string
     /// under RESP2 and a `txt` verbatim string under RESP3.
     #[test]

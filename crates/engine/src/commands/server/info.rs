@@ -244,11 +244,13 @@ fn clients_section(text: &mut Text, ctx: &Ctx<'_>) {
     text.field("maxclients", node.limits.max_clients);
     text.field("client_recent_max_input_buffer", max_input.unwrap_or(0));
     text.field("client_recent_max_output_buffer", max_output.unwrap_or(0));
-    text.fields(&[
-        ("blocked_clients", "0"),
-        ("tracking_clients", "0"),
-        ("clients_in_timeout_table", "0"),
-    ]);
+    let postponed = node
+        .clients
+        .iter()
+        .filter(|client| client.postponed)
+        .count();
+    text.field("blocked_clients", postponed);
+    text.fields(&[("tracking_clients", "0"), ("clients_in_timeout_table", "0")]);
 }
 
 /// Memory figures shared by INFO memory and MEMORY STATS/DOCTOR (Redis
