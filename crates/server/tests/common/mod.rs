@@ -40,23 +40,34 @@ pub fn free_port() -> u16 {
 /// panics under `SHOAL_REQUIRE_REDIS_TOOLS=1` (CI), else prints a loud
 /// skip notice and returns false.
 pub fn redis_tools_available(test: &str) -> bool {
-    let found = ["redis-server", "redis-cli", "redis-benchmark"]
+    tools_available(test, &["redis-server", "redis-cli", "redis-benchmark"])
+}
+
+/// Whether every program in `tools` can be started. Missing ones fail the
+/// test under `SHOAL_REQUIRE_REDIS_TOOLS=1` (CI installs them all) and
+/// skip it loudly elsewhere.
+pub fn tools_available(test: &str, tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
         .iter()
-        .all(|tool| {
+        .copied()
+        .filter(|tool| {
             Command::new(tool)
                 .arg("--version")
+                .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
-                .is_ok()
-        });
-    if found {
+                .is_err()
+        })
+        .collect();
+    if missing.is_empty() {
         return true;
     }
+    let missing = missing.join("/");
     if std::env::var("SHOAL_REQUIRE_REDIS_TOOLS").as_deref() == Ok("1") {
-        panic!("{test}: redis-server/redis-cli/redis-benchmark not found but SHOAL_REQUIRE_REDIS_TOOLS=1");
+        panic!("{test}: {missing} not found but SHOAL_REQUIRE_REDIS_TOOLS=1");
     }
-    eprintln!("\n*** SKIPPED {test}: redis-server/redis-cli/redis-benchmark not installed ***\n");
+    eprintln!("\n*** SKIPPED {test}: {missing} not installed ***\n");
     false
 }
 
