@@ -418,7 +418,7 @@ impl Engine {
             return false;
         };
         if now_ms >= pause.until_ms {
-            self.node.pause = None;
+            self.node.set_pause(None);
             return false;
         }
         // Redis 7.0 postpones every command under a pause of ALL, CLIENT
@@ -542,18 +542,19 @@ impl Engine {
         if self.node.cron_paused {
             return;
         }
-        if self.node.active_expire_enabled {
-            self.active_expire(now_ms);
-        }
-        commands::pubsub::publish_key_events(&mut self.node, None);
-        self.close_idle_clients(now_ms);
         if self
             .node
             .pause
             .is_some_and(|pause| now_ms >= pause.until_ms)
         {
-            self.node.pause = None;
+            self.node.set_pause(None);
         }
+        // Redis's activeExpireCycle returns at once while clients are paused.
+        if self.node.active_expire_enabled && self.node.pause.is_none() {
+            self.active_expire(now_ms);
+        }
+        commands::pubsub::publish_key_events(&mut self.node, None);
+        self.close_idle_clients(now_ms);
         let stats = &self.node.stats;
         self.node.instant_metrics.maybe_sample(
             stats.total_commands_processed,

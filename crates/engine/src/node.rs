@@ -484,6 +484,15 @@ impl Node {
         }
     }
 
+    /// Starts, extends or ends (`None`) a client pause. While one lasts the
+    /// keyspace keeps expired keys instead of deleting them (Redis
+    /// `checkClientPauseTimeoutAndReturnIfPaused` in `expireIfNeeded` and
+    /// `activeExpireCycle`).
+    pub fn set_pause(&mut self, pause: Option<Pause>) {
+        self.pause = pause;
+        self.keyspace.set_keep_expired(pause.is_some());
+    }
+
     /// Re-reads cached values after a configuration change.
     pub fn refresh_from_config(&mut self) {
         self.limits = Limits::from_config(&self.config);

@@ -169,6 +169,10 @@ pub struct Db {
     /// How accesses are recorded (LRU clock or LFU counter) and the seeded
     /// generator of LFU increments.
     access: AccessState,
+    /// Expired keys read as absent but are not deleted (Redis during CLIENT
+    /// PAUSE: `expireIfNeeded` returns "expired" without deleting, so no
+    /// DEL is propagated while the dataset must stay still).
+    pub(crate) keep_expired: bool,
 }
 
 /// A key removed by [`Db::take`] together with what travels with it when
@@ -227,8 +231,10 @@ impl Db {
         let position = table.find(key, hash_key(key))?;
         if let Some(at_ms) = table.ttl_at(position) {
             if is_expired(at_ms, now_ms) {
-                log_expired(&mut self.event_log, tables.remove(slot, position));
-                self.expired_pending += 1;
+                if !self.keep_expired {
+                    log_expired(&mut self.event_log, tables.remove(slot, position));
+                    self.expired_pending += 1;
+                }
                 return None;
             }
         }
@@ -342,10 +348,18 @@ impl Db {
         true
     }
 
-    /// Inserts a key known to be absent with the given access field.
+    /// Inserts a key known to be absent (or only logically there: expired
+    /// and kept during a pause, which the write now reclaims) with the
+    /// given access field.
     fn insert_new(&mut self, key: &[u8], value: Value, access_field: u32) -> (usize, usize) {
         let slot = usize::from(key_hash_slot(key));
         let tables = self.tables.get_or_insert_with(Tables::new);
+        if self.keep_expired {
+            if let Some(position) = tables.slots[slot].find(key, hash_key(key)) {
+                log_expired(&mut self.event_log, tables.remove(slot, position));
+                self.expired_pending += 1;
+            }
+        }
         let position = tables.insert(slot, hash_key(key), Entry::new(key, value, access_field));
         (slot, position)
     }
@@ -492,6 +506,12 @@ impl Db {
         };
         entry.set_access_field(lfu_field(now_ms, frequency));
         true
+    }
+
+    /// Whether expired keys are kept (read as absent, not deleted), as
+    /// Redis does while clients are paused.
+    pub fn set_keep_expired(&mut self, keep: bool) {
+        self.keep_expired = keep;
     }
 
     /// Sets how accesses are recorded from now on. Fields already stored
@@ -944,6 +964,35 @@ mod tests {
         assert!(db.set_lfu_frequency(b"k", 200, 0));
         assert_eq!(db.lfu_frequency(b"k", 0), Some(200));
         assert!(!db.set_lfu_frequency(b"nosuch", 200, 0));
+    }
+
+    /// During a pause (Redis `checkClientPauseTimeoutAndReturnIfPaused`)
+    /// expired keys read as absent but stay stored and uncounted; a write
+    /// reclaims the stale entry instead of storing a second one.
+    #[test]
+    fn kept_expired_keys_read_absent_and_writes_reclaim_them() {
+        let mut db = Db::new();
+        db.set_with_expire(b"a", string(b"1"), Some(100), 0);
+        db.set_with_expire(b"b", string(b"2"), Some(100), 0);
+        db.set_keep_expired(true);
+        assert!(db.lookup(b"a", 200).is_none());
+        assert!(!db.contains(b"b", 200));
+        assert_eq!((db.len(), db.take_expired_count()), (2, 0));
+        let (_, found) = db.scan(0, 100, 200, &mut |_, _| true);
+        assert!(found.is_empty());
+        // Every pick is expired: RANDOMKEY still returns (maxtries).
+        let mut counter = 0u64;
+        let mut random = || {
+            counter = counter.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            counter
+        };
+        assert!(db.random_key(&mut random, 200).is_some());
+        assert!(db.set(b"a", string(b"new"), false, 200));
+        assert_eq!((db.len(), db.take_expired_count()), (2, 1));
+        assert_eq!(db.lookup(b"a", 200).cloned(), Some(string(b"new")));
+        db.set_keep_expired(false);
+        assert!(db.lookup(b"b", 200).is_none());
+        assert_eq!((db.len(), db.take_expired_count()), (1, 1));
     }
 
     #[test]

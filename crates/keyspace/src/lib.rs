@@ -149,6 +149,14 @@ impl Keyspace {
         self.dbs.swap(first, second);
     }
 
+    /// Keeps expired keys (read as absent, never deleted) in every database
+    /// while clients are paused, as Redis does.
+    pub fn set_keep_expired(&mut self, keep: bool) {
+        for db in &mut self.dbs {
+            db.set_keep_expired(keep);
+        }
+    }
+
     /// Starts or stops the key event log (expired keys, read misses) in
     /// every database (the engine turns it on while `expired` or `keymiss`
     /// keyspace events are on).

@@ -80,9 +80,12 @@ impl Db {
                     .is_some_and(|at_ms| is_expired(at_ms, now_ms))
                 {
                     // Only the last entry moves into the hole, and it is
-                    // above `position`: already visited.
-                    log_expired(&mut self.event_log, tables.remove(slot, position));
-                    expired += 1;
+                    // above `position`: already visited. During a pause it
+                    // stays, skipped.
+                    if !self.keep_expired {
+                        log_expired(&mut self.event_log, tables.remove(slot, position));
+                        expired += 1;
+                    }
                     continue;
                 }
                 if filter(entry.key(), &entry.value) {
@@ -141,8 +144,11 @@ impl Db {
     /// turns one random number into a slot and a position). A pick whose
     /// TTL passed is deleted and the draw repeated, like Redis
     /// `dbRandomKey` on a primary; each retry removes a key, so the loop
-    /// ends after at most `len()` rounds.
+    /// ends after at most `len()` rounds. While expired keys are kept (a
+    /// pause) nothing is removed, so after 100 expired picks the last one
+    /// is returned, as Redis does on a replica (`maxtries`).
     pub fn random_key(&mut self, random: &mut dyn FnMut() -> u64, now_ms: i64) -> Option<Bytes> {
+        let mut tries_left = 100;
         loop {
             let tables = self.tables.as_deref_mut()?;
             if tables.key_count == 0 {
@@ -158,6 +164,13 @@ impl Db {
                 .ttl_at(position)
                 .is_some_and(|at_ms| is_expired(at_ms, now_ms))
             {
+                if self.keep_expired {
+                    tries_left -= 1;
+                    if tries_left == 0 {
+                        return Some(Bytes::copy_from_slice(entry.key()));
+                    }
+                    continue;
+                }
                 log_expired(&mut self.event_log, tables.remove(slot, position));
                 self.expired_pending += 1;
                 continue;

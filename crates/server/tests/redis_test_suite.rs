@@ -56,13 +56,8 @@ const UNITS: &[&str] = &[
 
 /// Tests left out because they fail in a way that stalls the rest of their
 /// unit (a CLIENT PAUSE left in force for a minute): scripting (no EVAL or
-/// FUNCTION yet; a `/` starts a runtest pattern), and expiry during a pause
-/// (Shoal deletes expired keys during CLIENT PAUSE, where Redis only hides
-/// them until the pause ends).
-const SKIPPED_TESTS: &[&str] = &[
-    "/[Ss]cript",
-    "Test both active and passive expires are skipped during client pause",
-];
+/// FUNCTION yet; a `/` starts a runtest pattern).
+const SKIPPED_TESTS: &[&str] = &["/[Ss]cript"];
 
 /// The unpacked Redis source: `SHOAL_REDIS_SOURCE`, or the cached download.
 fn redis_source() -> PathBuf {

@@ -723,13 +723,13 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CommandResult {
             writes_only,
         },
     };
-    ctx.node.pause = Some(pause);
+    ctx.node.set_pause(Some(pause));
     ctx.out.ok();
     Ok(())
 }
 
 fn client_unpause(ctx: &mut Ctx<'_>) -> CommandResult {
-    ctx.node.pause = None;
+    ctx.node.set_pause(None);
     ctx.out.ok();
     Ok(())
 }

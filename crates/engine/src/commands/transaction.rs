@@ -1498,6 +1498,37 @@ mod tests {
         );
     }
 
+    /// Redis's pause.tcl "both active and passive expires are skipped
+    /// during client pause": keys expire logically but nothing is deleted
+    /// (no expired_keys) until the pause ends.
+    #[test]
+    fn expiry_deletes_nothing_while_clients_are_paused() {
+        let mut node = TestNode::new();
+        let expired_keys = |node: &mut TestNode| {
+            let info = raw(node, "INFO stats");
+            info.lines()
+                .find_map(|line| line.strip_prefix("expired_keys:"))
+                .map(|count| count.trim().to_string())
+        };
+        raw(&mut node, "MULTI");
+        raw(&mut node, "SET foo bar PX 10");
+        raw(&mut node, "SET baz qux PX 10");
+        raw(&mut node, "CLIENT PAUSE 50000 WRITE");
+        raw(&mut node, "EXEC");
+        node.advance_ms(20);
+        node.engine.tick(node.now_ms);
+        assert_eq!(raw(&mut node, "GET foo"), "$-1\r\n");
+        assert_eq!(raw(&mut node, "GET baz"), "$-1\r\n");
+        node.engine.tick(node.now_ms);
+        assert_eq!(expired_keys(&mut node).as_deref(), Some("0"));
+        assert_eq!(raw(&mut node, "DBSIZE"), ":2\r\n");
+        raw(&mut node, "CLIENT UNPAUSE");
+        raw(&mut node, "GET foo");
+        raw(&mut node, "GET baz");
+        assert_eq!(expired_keys(&mut node).as_deref(), Some("2"));
+        assert_eq!(raw(&mut node, "DBSIZE"), ":0\r\n");
+    }
+
     #[test]
     fn bad_input_never_panics() {
         let mut node = TestNode::new();
