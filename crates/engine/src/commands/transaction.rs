@@ -450,11 +450,13 @@ fn exec(ctx: &mut Ctx<'_>) -> CommandResult {
                 // shell's measurement of the whole EXEC goes to EXEC.
                 let effects = ctx.node.effects.get(effects_before..).unwrap_or(&[]);
                 let duration_us = crate::engine::blocked_us(effects);
-                let peer = ctx.client.connection.peer_addr.clone();
-                let name = ctx.client.name.clone().unwrap_or_default();
+                let caller = (
+                    ctx.client.connection.peer_addr.as_str(),
+                    ctx.client.name.as_deref().unwrap_or_default(),
+                );
                 crate::engine::record_command_duration(
                     ctx.node,
-                    (&peer, &name),
+                    caller,
                     queued.spec,
                     &queued.args,
                     duration_us,
