@@ -776,6 +776,7 @@ pub(crate) const EFFECTIVE: &[&str] = &[
     "hz",
     "logfile",
     "loglevel",
+    "always-show-logo",
     "daemonize",
     "dir",
     "enable-debug-command",

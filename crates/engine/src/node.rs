@@ -401,6 +401,9 @@ pub struct Node {
     pub start_ms: i64,
     /// Client pause, if any.
     pub pause: Option<Pause>,
+    /// MIGRATE connections the shell keeps open (INFO
+    /// `migrate_cached_sockets`), reported by the shell.
+    pub migrate_cached_sockets: usize,
     /// SLOWLOG entries.
     pub slowlog: SlowLog,
     /// LATENCY events.
@@ -468,6 +471,7 @@ impl Node {
             run_id,
             start_ms: now_ms,
             pause: None,
+            migrate_cached_sockets: 0,
             slowlog,
             latency: LatencyMonitor::default(),
             memory: MemoryReport::default(),

@@ -383,10 +383,9 @@ impl Session {
             &mut self.out,
         );
         let last_db = on_destination.then_some(request.destination_db);
-        self.shared
-            .migrate_sockets
-            .borrow_mut()
-            .set_last_db(&request, last_db);
+        let mut sockets = self.shared.migrate_sockets.borrow_mut();
+        sockets.set_last_db(&request, last_db);
+        self.shared.engine.borrow_mut().node.migrate_cached_sockets = sockets.len();
         outcome
     }
 

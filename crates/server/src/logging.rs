@@ -54,6 +54,30 @@ pub(crate) fn configure(path: &str, level: Level) {
 
 /// Writes one log line if `level` passes the filter.
 pub(crate) fn log(level: Level, message: &str) {
+    let line = format!(
+        "{}:M {} {} {}\n",
+        std::process::id(),
+        timestamp(),
+        level.marker(),
+        message
+    );
+    write_if(level, &line);
+}
+
+/// Writes `text` as it is, without the line prefix, if `level` passes the
+/// filter (Redis `serverLogRaw` with `LL_RAW`: the startup logo).
+pub(crate) fn log_raw(level: Level, text: &str) {
+    write_if(level, text);
+}
+
+/// Whether log lines go to standard output (`logfile ""`).
+pub(crate) fn logs_to_stdout() -> bool {
+    SINK.lock()
+        .map(|sink| sink.as_ref().is_none_or(|sink| sink.path.is_empty()))
+        .unwrap_or(true)
+}
+
+fn write_if(level: Level, line: &str) {
     let Ok(sink) = SINK.lock() else {
         return;
     };
@@ -64,13 +88,6 @@ pub(crate) fn log(level: Level, message: &str) {
     if level < minimum {
         return;
     }
-    let line = format!(
-        "{}:M {} {} {}\n",
-        std::process::id(),
-        timestamp(),
-        level.marker(),
-        message
-    );
     if path.is_empty() {
         let _ = std::io::stdout().write_all(line.as_bytes());
     } else if let Ok(mut file) = OpenOptions::new().create(true).append(true).open(path) {

@@ -56,6 +56,11 @@ impl From<std::io::Error> for Failure {
 }
 
 impl MigrateSockets {
+    /// Connections held open (INFO `migrate_cached_sockets`).
+    pub(crate) fn len(&self) -> usize {
+        self.sockets.len()
+    }
+
     /// Closes connections idle for longer than `CACHE_TTL`
     /// (`migrateCloseTimedoutSockets`, run by the cron).
     pub(crate) fn close_idle(&mut self, now: Instant) {

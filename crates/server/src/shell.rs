@@ -98,18 +98,15 @@ impl Shared {
         };
         match bound {
             Ok(listeners) => {
+                // No listener at all is fine here (`bind ""`): Redis's
+                // changeBindAddr accepts it and only new connections fail.
                 let port = self.engine.borrow().node.config.get_i64("port");
-                if listeners.is_empty() && port != 0 {
-                    return false;
-                }
                 self.engine.borrow_mut().node.process.tcp_port = port.clamp(0, 65535) as u16;
                 self.install_client_listeners(listeners);
                 true
             }
-            Err((address, error)) => {
-                log_listen_failure(address, &error);
-                false
-            }
+            // bind_client_listeners logged the failure.
+            Err(_) => false,
         }
     }
 
@@ -400,9 +397,11 @@ fn log_listen_failure(address: SocketAddr, error: &std::io::Error) {
     );
 }
 
-/// Listens on `port` at every `bind` address; optional (`-`) addresses that
-/// fail are skipped. Port 0 listens nowhere. The error names the first
-/// required address that failed.
+/// Listens on `port` at every `bind` address, as Redis's `listenToPort`:
+/// every failure is logged; an optional (`-`) address that is not available
+/// here, or an address family or protocol the system lacks, is skipped;
+/// any other failure is the error. Port 0 or an empty `bind` listens
+/// nowhere.
 fn bind_client_listeners(
     config: &Config,
 ) -> Result<Vec<TcpListener>, (SocketAddr, std::io::Error)> {
@@ -415,11 +414,23 @@ fn bind_client_listeners(
     for (address, optional) in bind_addresses(config, port) {
         match listen(address, backlog) {
             Ok(listener) => listeners.push(listener),
-            Err(error) if optional => logging::log(
-                Level::Verbose,
-                &format!("Skipping optional bind address {address}: {error}"),
-            ),
-            Err(error) => return Err((address, error)),
+            Err(error) => {
+                use nix::errno::Errno;
+                log_listen_failure(address, &error);
+                let errno = error.raw_os_error().unwrap_or(0);
+                let skipped = (errno == Errno::EADDRNOTAVAIL as i32 && optional)
+                    || [
+                        Errno::ENOPROTOOPT as i32,
+                        Errno::EPROTONOSUPPORT as i32,
+                        Errno::ESOCKTNOSUPPORT as i32,
+                        Errno::EPFNOSUPPORT as i32,
+                        Errno::EAFNOSUPPORT as i32,
+                    ]
+                    .contains(&errno);
+                if !skipped {
+                    return Err((address, error));
+                }
+            }
         }
     }
     Ok(listeners)
@@ -440,14 +451,14 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     let port = config.get_i64("port").clamp(0, 65535) as u16;
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
     let hz = config.get_i64("hz").clamp(1, 500) as u64;
+    let always_show_logo = config.get_bool("always-show-logo");
     let mut pidfile = config.get_str("pidfile");
     if pidfile.is_empty() && config.get_bool("daemonize") {
         pidfile = DEFAULT_PIDFILE.to_string();
     }
     let listeners = match bind_client_listeners(&config) {
         Ok(listeners) => listeners,
-        Err((address, error)) => {
-            log_listen_failure(address, &error);
+        Err(_) => {
             logging::log(
                 Level::Warning,
                 &format!("Failed listening on port {port} (TCP), aborting."),
@@ -456,7 +467,10 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
         }
     };
     if listeners.is_empty() && port != 0 {
-        logging::log(Level::Warning, "Failed listening on any address, aborting.");
+        logging::log(
+            Level::Warning,
+            "Configured to not listen anywhere, exiting.",
+        );
         return ExitCode::from(1);
     }
     let now_ms = now_us() / 1000;
@@ -542,6 +556,7 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
             );
         }
     }
+    log_startup_banner(always_show_logo, cluster_enabled, port);
     logging::log(Level::Notice, "Server initialized");
     shared.install_client_listeners(listeners);
     tokio::task::spawn_local(cron(shared.clone(), hz));
@@ -569,11 +584,46 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Redis `redisAsciiArt`: a logo with the version, mode, port and PID when
+/// logging to a terminal or when `always-show-logo` asks for it (Redis's
+/// test harness waits for its `PID:` line), else one "Running mode" line.
+/// The logo is Shoal's own.
+fn log_startup_banner(always_show_logo: bool, cluster_enabled: bool, port: u16) {
+    use std::io::IsTerminal;
+    let mode = if cluster_enabled {
+        "cluster"
+    } else {
+        "standalone"
+    };
+    let show_logo =
+        always_show_logo || (logging::logs_to_stdout() && std::io::stdout().is_terminal());
+    if !show_logo {
+        logging::log(Level::Notice, &format!("Running mode={mode}, port={port}."));
+        return;
+    }
+    let banner = format!(
+        "\n\
+         \x20            ,-.             Shoal {} (Redis {} compatible) 64 bit\n\
+         \x20   ><(((('> (   )  ><((('>  Running in {mode} mode\n\
+         \x20            `-'             Port: {port}\n\
+         \x20                            PID: {}\n\n",
+        shoal_engine::SHOAL_VERSION,
+        shoal_engine::REDIS_VERSION,
+        std::process::id()
+    );
+    logging::log_raw(Level::Notice, &banner);
+}
+
 fn listen(address: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     let socket = if address.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
-        TcpSocket::new_v6()?
+        let socket = TcpSocket::new_v6()?;
+        // IPv6 sockets serve IPv6 only (Redis `anetV6Only`), so `::` and
+        // `0.0.0.0` can both listen on one port (the default `* -::*`).
+        nix::sys::socket::setsockopt(&socket, nix::sys::socket::sockopt::Ipv6V6Only, &true)
+            .map_err(std::io::Error::from)?;
+        socket
     };
     socket.set_reuseaddr(true)?;
     socket.bind(address)?;
@@ -637,10 +687,11 @@ async fn cron(shared: Rc<Shared>, hz: u64) {
             engine.node.cpu = cpu_report();
             engine.tick(now_us() / 1000);
         }
-        shared
-            .migrate_sockets
-            .borrow_mut()
-            .close_idle(std::time::Instant::now());
+        {
+            let mut sockets = shared.migrate_sockets.borrow_mut();
+            sockets.close_idle(std::time::Instant::now());
+            shared.engine.borrow_mut().node.migrate_cached_sockets = sockets.len();
+        }
         shared.run_effects();
     }
 }

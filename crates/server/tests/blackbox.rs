@@ -554,6 +554,13 @@ fn config_set_port_moves_the_listener_like_redis() {
         assert_eq!(got[1], bulk(&new_port.to_string()));
         transcript.push(Raw::connect(new_port).call(&["PING"]));
         transcript.push(admin.call(&["PING"]));
+        // `bind ""` listens nowhere: new connections fail, old ones live.
+        transcript.push(admin.call(&["CONFIG", "SET", "bind", ""]));
+        assert!(std::net::TcpStream::connect(("127.0.0.1", new_port)).is_err());
+        transcript.push(admin.call(&["PING"]));
+        // An optional address this machine lacks is skipped (EADDRNOTAVAIL).
+        transcript.push(admin.call(&["CONFIG", "SET", "bind", "127.0.0.1 -10.255.255.1"]));
+        transcript.push(Raw::connect(new_port).call(&["PING"]));
         transcripts.push(transcript);
     }
     assert_eq!(transcripts[0], transcripts[1]);
@@ -645,6 +652,34 @@ fn pidfile_is_written_and_removed() {
     Raw::connect(server.port).send(b"SHUTDOWN NOSAVE\r\n");
     let _ = server.child.wait();
     assert!(!path.exists(), "pidfile left behind");
+}
+
+/// `always-show-logo yes` prints the startup logo with the port and PID
+/// (Redis's test harness waits for its ` PID: <pid>` line); without it, and
+/// not on a terminal, one "Running mode" line is logged instead.
+#[test]
+fn startup_logo_or_running_mode_line() {
+    for show in [true, false] {
+        let path =
+            std::env::temp_dir().join(format!("shoal-logo-{}-{show}.log", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let path_text = path.display().to_string();
+        let flag = if show { "yes" } else { "no" };
+        let server = start_shoal(&["--always-show-logo", flag, "--logfile", &path_text]);
+        let log = std::fs::read_to_string(&path).expect("logfile written");
+        let pid_line = format!(" PID: {}\n", server.child.id());
+        let running = format!("Running mode=standalone, port={}.", server.port);
+        if show {
+            assert!(log.contains(&pid_line), "{log}");
+            assert!(log.contains(&format!("Port: {}\n", server.port)), "{log}");
+            assert!(!log.contains(&running), "{log}");
+        } else {
+            assert!(log.contains(&running), "{log}");
+            assert!(!log.contains(&pid_line), "{log}");
+        }
+        drop(server);
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 /// `daemonize yes`: the started process returns at once and the server

@@ -63,6 +63,18 @@ fn script(source: &Server) -> Vec<Frame> {
     run(&mut src, &["EXISTS", "k1", "k2", "n"]);
     run(&mut on_secured, &["MGET", "k1", "k2", "n"]);
     run(&mut on_secured, &["OBJECT", "ENCODING", "n"]);
+    // INFO counts the connection MIGRATE keeps open (Redis's dump.tcl
+    // "MIGRATE is caching connections").
+    let Frame::Bulk(info) = src.call(&["INFO", "stats"]) else {
+        panic!("INFO stats")
+    };
+    let info = String::from_utf8_lossy(&info).into_owned();
+    let cached = info
+        .lines()
+        .find(|line| line.starts_with("migrate_cached_sockets:"))
+        .unwrap_or("migrate_cached_sockets missing")
+        .to_string();
+    run(&mut src, &["ECHO", &cached]);
     let ttl_kept = matches!(
         on_secured.call(&["PTTL", "k2"]),
         Frame::Integer(ms) if ms > 90_000 && ms <= 100_000

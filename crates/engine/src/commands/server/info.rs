@@ -581,10 +581,9 @@ fn stats_section(text: &mut Text, node: &Node) {
     text.field("pubsub_channels", node.pubsub.channels.len());
     text.field("pubsub_patterns", node.pubsub.patterns.len());
     text.field("pubsubshard_channels", node.pubsub.shard_channels.len());
+    text.fields(&[("latest_fork_usec", "0"), ("total_forks", "0")]);
+    text.field("migrate_cached_sockets", node.migrate_cached_sockets);
     text.fields(&[
-        ("latest_fork_usec", "0"),
-        ("total_forks", "0"),
-        ("migrate_cached_sockets", "0"),
         ("slave_expires_tracked_keys", "0"),
         ("active_defrag_hits", "0"),
         ("active_defrag_misses", "0"),
