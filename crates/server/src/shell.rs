@@ -410,8 +410,16 @@ fn bind_client_listeners(
         return Ok(Vec::new());
     }
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
+    let addresses = bind_addresses(config, port);
+    // An address that does not parse fails like one that cannot be bound
+    // (Redis's getaddrinfo error), never silently dropped.
+    if addresses.len() != config.get_str("bind").split_whitespace().count() {
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], port));
+        let error = std::io::Error::new(std::io::ErrorKind::InvalidInput, "invalid bind address");
+        return Err((unspecified, error));
+    }
     let mut listeners = Vec::new();
-    for (address, optional) in bind_addresses(config, port) {
+    for (address, optional) in addresses {
         match listen(address, backlog) {
             Ok(listener) => listeners.push(listener),
             Err(error) => {

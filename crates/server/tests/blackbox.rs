@@ -558,6 +558,9 @@ fn config_set_port_moves_the_listener_like_redis() {
         transcript.push(admin.call(&["CONFIG", "SET", "bind", ""]));
         assert!(std::net::TcpStream::connect(("127.0.0.1", new_port)).is_err());
         transcript.push(admin.call(&["PING"]));
+        // An address that does not parse fails and changes nothing.
+        transcript.push(admin.call(&["CONFIG", "SET", "bind", "999.999.999.999"]));
+        transcript.push(admin.call(&["CONFIG", "GET", "bind"]));
         // An optional address this machine lacks is skipped (EADDRNOTAVAIL).
         transcript.push(admin.call(&["CONFIG", "SET", "bind", "127.0.0.1 -10.255.255.1"]));
         transcript.push(Raw::connect(new_port).call(&["PING"]));
