@@ -20,8 +20,12 @@ use std::process::Command;
 
 use common::{free_port, redis_tools_available, start_shoal, tools_available};
 
-const TARBALL_URL: &str =
-    "https://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz";
+/// Where apt itself fetches from (plain HTTP, as in Debian's default
+/// sources), then HTTPS; the pinned SHA-256 guards both.
+const TARBALL_URLS: &[&str] = &[
+    "http://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz",
+    "https://deb.debian.org/debian/pool/main/r/redis/redis_7.0.15.orig.tar.gz",
+];
 const TARBALL_SHA256: &str = "4b1dc4ee6d622a09fff9c6777191209750fb5e5a725ef78ea012d6eef4c22982";
 
 /// The units run, in this order.
@@ -71,13 +75,18 @@ fn redis_source() -> PathBuf {
     }
     std::fs::create_dir_all(&cache).expect("cache directory");
     let tarball = cache.join("redis_7.0.15.orig.tar.gz");
-    let fetched = Command::new("curl")
-        .args(["-sSfL", "--retry", "3", "-o"])
-        .arg(&tarball)
-        .arg(TARBALL_URL)
-        .status()
-        .expect("run curl");
-    assert!(fetched.success(), "downloading {TARBALL_URL} failed");
+    let fetched = TARBALL_URLS.iter().any(|url| {
+        Command::new("curl")
+            .args(["-sSfL", "--retry", "3", "-o"])
+            .arg(&tarball)
+            .arg(url)
+            .status()
+            .is_ok_and(|status| status.success())
+    });
+    assert!(
+        fetched,
+        "downloading the Redis source failed from {TARBALL_URLS:?}"
+    );
     let sum = Command::new("sha256sum")
         .arg(&tarball)
         .output()
@@ -85,7 +94,7 @@ fn redis_source() -> PathBuf {
     let sum = String::from_utf8_lossy(&sum.stdout);
     assert!(
         sum.starts_with(TARBALL_SHA256),
-        "{TARBALL_URL}: SHA-256 {sum} is not the pinned {TARBALL_SHA256}"
+        "redis_7.0.15.orig.tar.gz: SHA-256 {sum} is not the pinned {TARBALL_SHA256}"
     );
     let unpacked = Command::new("tar")
         .arg("xzf")
