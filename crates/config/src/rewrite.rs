@@ -62,14 +62,19 @@ impl State {
                 .as_ref()
                 .and_then(|a| a.first())
                 .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase());
-            let known = name
-                .as_deref()
-                .is_some_and(|n| table::lookup(n.as_bytes()).is_some() || FILE_ONLY.contains(&n));
+            let entry = name.as_deref().and_then(|n| table::lookup(n.as_bytes()));
+            let known = entry.is_some() || name.as_deref().is_some_and(|n| FILE_ONLY.contains(&n));
             match name {
                 Some(name) if known => {
                     state.lines.push(line.to_string());
-                    // Options using "slave" are filed under their "replica" name.
-                    let option = name.replacen("slave", "replica", 1);
+                    // An alias line (`hash-max-ziplist-entries`) is filed
+                    // under its canonical name, so the rewrite replaces or
+                    // drops it (Redis `rewriteConfigReadOldFile`); options
+                    // using "slave" under their "replica" name.
+                    let option = match entry {
+                        Some(entry) if entry.alias => entry.spec().name.to_string(),
+                        _ => name.replacen("slave", "replica", 1),
+                    };
                     state
                         .option_to_line
                         .entry(option)

@@ -1233,6 +1233,31 @@ fn rewrite_updates_in_place_and_appends_changes() {
     assert_eq!(a, c2);
 }
 
+/// Redis's introspection.tcl "CONFIG REWRITE handles alias config
+/// properly": an alias line is filed under the canonical name, so the
+/// rewrite replaces the first of them and drops the other, in either order.
+#[test]
+fn rewrite_replaces_alias_lines_with_the_canonical_one() {
+    for original in [
+        "hash-max-listpack-entries 20\nhash-max-ziplist-entries 21\n",
+        "hash-max-ziplist-entries 20\nhash-max-listpack-entries 21\n",
+    ] {
+        let mut c = load(original).unwrap();
+        assert_eq!(get1(&c, "hash-max-listpack-entries"), "21");
+        set(&mut c, &[("hash-max-listpack-entries", "100")]).unwrap();
+        let out = c.rewrite(Some(original));
+        assert!(
+            out.starts_with("hash-max-listpack-entries 100\n\n"),
+            "{out}"
+        );
+        assert!(!out.contains("ziplist"), "{out}");
+        assert_eq!(
+            get1(&load(&out).unwrap(), "hash-max-listpack-entries"),
+            "100"
+        );
+    }
+}
+
 #[test]
 fn rewrite_formats_like_redis() {
     let original = "port 21994\nunixsocketperm 700\nbind 127.0.0.1 -::1\n";

@@ -63,6 +63,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let config_file = args.first().filter(|arg| !arg.starts_with("--")).cloned();
+    // Absolute now, before `dir` changes the working directory (Redis
+    // `getAbsolutePath` in main): CONFIG REWRITE must find the same file.
+    let config_file = args
+        .first()
+        .filter(|arg| !arg.starts_with("--"))
+        .map(|path| match std::path::absolute(path) {
+            Ok(absolute) => absolute.display().to_string(),
+            Err(_) => path.clone(),
+        });
     shell::run(config, config_file)
 }

@@ -400,13 +400,20 @@ fn config_rewrite_updates_the_config_file() {
     let dir = std::env::temp_dir().join(format!("shoal-rewrite-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("shoal.conf");
+    // `dir` moves the server elsewhere: the file, named relative to where it
+    // started, must still be the one rewritten (Redis resolves it first).
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
     std::fs::write(
         &file,
-        format!("# my settings\nport {port}\nbind 127.0.0.1\nmaxclients 500\n"),
+        format!(
+            "# my settings\nport {port}\nbind 127.0.0.1\nmaxclients 500\ndir {}\n",
+            data.display()
+        ),
     )
     .unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shoal-server"))
-        .arg(&file)
+        .arg("shoal.conf")
         .current_dir(&dir)
         .stdout(std::process::Stdio::null())
         .spawn()
