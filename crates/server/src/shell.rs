@@ -364,7 +364,9 @@ pub(crate) fn run(config: Config, config_file: Option<String>) -> ExitCode {
     local.block_on(&runtime, serve(config, config_file))
 }
 
-fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
+/// The `bind` addresses with `port`, each marked optional (`-`) or not;
+/// the first word that is not an address is the error.
+fn bind_addresses(config: &Config, port: u16) -> Result<Vec<(SocketAddr, bool)>, String> {
     let mut addresses = Vec::new();
     for word in config.get_str("bind").split_whitespace() {
         let (optional, host) = match word.strip_prefix('-') {
@@ -378,10 +380,10 @@ fn bind_addresses(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
         };
         match host.parse::<std::net::IpAddr>() {
             Ok(ip) => addresses.push((SocketAddr::new(ip, port), optional)),
-            Err(_) => logging::log(Level::Warning, &format!("Invalid bind address '{host}'")),
+            Err(_) => return Err(host.to_string()),
         }
     }
-    addresses
+    Ok(addresses)
 }
 
 /// Redis's log line for an address it cannot listen on; the OS error is
@@ -410,14 +412,14 @@ fn bind_client_listeners(
         return Ok(Vec::new());
     }
     let backlog = config.get_i64("tcp-backlog").clamp(1, 65535) as u32;
-    let addresses = bind_addresses(config, port);
     // An address that does not parse fails like one that cannot be bound
     // (Redis's getaddrinfo error), never silently dropped.
-    if addresses.len() != config.get_str("bind").split_whitespace().count() {
+    let addresses = bind_addresses(config, port).map_err(|host| {
+        logging::log(Level::Warning, &format!("Invalid bind address '{host}'"));
         let unspecified = SocketAddr::from(([0, 0, 0, 0], port));
         let error = std::io::Error::new(std::io::ErrorKind::InvalidInput, "invalid bind address");
-        return Err((unspecified, error));
-    }
+        (unspecified, error)
+    })?;
     let mut listeners = Vec::new();
     for (address, optional) in addresses {
         match listen(address, backlog) {
@@ -487,7 +489,12 @@ async fn serve(mut config: Config, config_file: Option<String>) -> ExitCode {
     let mut bus_listeners = Vec::new();
     let mut cluster = None;
     if cluster_enabled {
-        let addresses = bind_addresses(&config, 0);
+        // The client listeners already refused an invalid address unless
+        // the port is 0.
+        let addresses = bind_addresses(&config, 0).unwrap_or_else(|host| {
+            logging::log(Level::Warning, &format!("Invalid bind address '{host}'"));
+            Vec::new()
+        });
         if addresses.is_empty() {
             logging::log(
                 Level::Warning,

@@ -708,12 +708,26 @@ mod tests {
     const PONG_ONLY: &str = "*1\r\n+PONG\r\n";
 
     /// Runs `line` (words split on spaces) as `client`; returns the raw reply.
-    fn raw_as(node: &mut TestNode, client: ClientId, line: &str) -> String {
-        let args: Vec<Bytes> = line
-            .split(' ')
+    fn words(line: &str) -> Vec<Bytes> {
+        line.split(' ')
             .filter(|word| !word.is_empty())
             .map(|word| Bytes::copy_from_slice(word.as_bytes()))
-            .collect();
+            .collect()
+    }
+
+    /// Executes `line` for the node's client at `now_us`, returning the
+    /// outcome itself (a paused request writes nothing) into `out`.
+    fn execute_at(
+        node: &mut TestNode,
+        line: &str,
+        now_us: i64,
+        out: &mut ReplyWriter,
+    ) -> ExecOutcome {
+        node.engine.execute(node.client, &words(line), now_us, out)
+    }
+
+    fn raw_as(node: &mut TestNode, client: ClientId, line: &str) -> String {
+        let args = words(line);
         let resp3 = node
             .engine
             .node
@@ -1421,15 +1435,10 @@ mod tests {
         assert_eq!(raw(&mut node, "EXEC"), "*1\r\n$-1\r\n");
         // One with a write waits, like the write itself would.
         raw(&mut node, "MULTI");
-        let args = [
-            Bytes::from_static(b"SET"),
-            Bytes::from_static(b"k"),
-            Bytes::from_static(b"v"),
-        ];
         let mut out = ReplyWriter::new(Protocol::Resp2);
         let now_us = node.now_ms * 1000;
         assert_eq!(
-            node.engine.execute(node.client, &args, now_us, &mut out),
+            execute_at(&mut node, "SET k v", now_us, &mut out),
             ExecOutcome::Paused
         );
         assert_eq!(raw_as(&mut node, other, "CLIENT UNPAUSE"), "+OK\r\n");
@@ -1438,9 +1447,8 @@ mod tests {
             raw_as(&mut node, other, "CLIENT PAUSE 10000 WRITE"),
             "+OK\r\n"
         );
-        let exec = [Bytes::from_static(b"EXEC")];
         assert_eq!(
-            node.engine.execute(node.client, &exec, now_us, &mut out),
+            execute_at(&mut node, "EXEC", now_us, &mut out),
             ExecOutcome::Paused
         );
         assert!(out.is_empty());
@@ -1457,15 +1465,10 @@ mod tests {
             raw_as(&mut node, other, "CLIENT PAUSE 10000 WRITE"),
             "+OK\r\n"
         );
-        let set = [
-            Bytes::from_static(b"SET"),
-            Bytes::from_static(b"k"),
-            Bytes::from_static(b"v"),
-        ];
         let mut out = ReplyWriter::new(Protocol::Resp2);
         let now_us = node.now_ms * 1000;
         assert_eq!(
-            node.engine.execute(node.client, &set, now_us, &mut out),
+            execute_at(&mut node, "SET k v", now_us, &mut out),
             ExecOutcome::Paused
         );
         let info = raw_as(&mut node, other, "INFO clients");
@@ -1474,7 +1477,7 @@ mod tests {
         assert!(list.contains(" flags=b "), "{list}");
         assert_eq!(raw_as(&mut node, other, "CLIENT UNPAUSE"), "+OK\r\n");
         assert_eq!(
-            node.engine.execute(node.client, &set, now_us, &mut out),
+            execute_at(&mut node, "SET k v", now_us, &mut out),
             ExecOutcome::Done
         );
         let info = raw_as(&mut node, other, "INFO clients");
@@ -1484,18 +1487,13 @@ mod tests {
             raw_as(&mut node, other, "CLIENT PAUSE 10000 ALL"),
             "+OK\r\n"
         );
-        let unpause = [
-            Bytes::from_static(b"CLIENT"),
-            Bytes::from_static(b"UNPAUSE"),
-        ];
         assert_eq!(
-            node.engine.execute(node.client, &unpause, now_us, &mut out),
+            execute_at(&mut node, "CLIENT UNPAUSE", now_us, &mut out),
             ExecOutcome::Paused
         );
         let later_us = now_us + 10_001_000;
         assert_eq!(
-            node.engine
-                .execute(node.client, &unpause, later_us, &mut out),
+            execute_at(&mut node, "CLIENT UNPAUSE", later_us, &mut out),
             ExecOutcome::Done
         );
     }
